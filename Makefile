@@ -1,0 +1,39 @@
+# leadcapture: `make test` sets everything up on a fresh machine and runs every check.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install test lint typecheck imports unit bench docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+typecheck: install
+	$(BIN)/mypy src
+
+imports: install
+	$(BIN)/lint-imports
+
+unit: install
+	$(BIN)/pytest -q
+
+test: lint typecheck imports unit
+
+bench: install
+	$(BIN)/python -m bench
+
+docs: install
+	$(BIN)/python -m leadcapture.docs_gen
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,139 @@
+"""`InMemoryLeadStore`: the reference store, thread-safe, that every other store is checked against."""
+
+from __future__ import annotations
+
+import threading
+from typing import assert_never
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
+from leadcapture.core.match import CandidateQuery, Candidates
+from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
+from leadcapture.ports import StoreConflict
+
+_OK: Result[None, StoreConflict] = Success(None)
+
+
+class InMemoryLeadStore:
+    """Leads, unique values, activities, visitors and accounts held in dictionaries behind one lock.
+
+    Unique index entries have at most one holder, as a database UNIQUE constraint would enforce, and
+    updates apply only to the version they were decided on, so racing captures converge (R-M10).
+    """
+
+    def __init__(self) -> None:
+        """An empty store."""
+        self._lock = threading.RLock()
+        self._leads: dict[str, Lead] = {}
+        self._index: dict[tuple[str, str], dict[str, None]] = {}
+        self._entries: dict[str, tuple[IndexEntry, ...]] = {}
+        self._activities: dict[str, list[Activity]] = {}
+        self._visitors: dict[str, Visitor] = {}
+        self._accounts: dict[str, Account] = {}
+
+    def find_candidates(self, query: CandidateQuery) -> Candidates:
+        """The lead or visitor with the ProspectId, the holders of each key, and whether the account exists."""
+        with self._lock:
+            prospect = self._leads.get(query.prospect_id) if query.prospect_id else None
+            visitor = self._visitors.get(query.prospect_id) if query.prospect_id and prospect is None else None
+            holders = {field: self._holders(field, key) for field, key in query.keys}
+            account = query.related_company_id is not None and query.related_company_id in self._accounts
+            return Candidates(prospect=prospect, visitor=visitor, holders=holders, known_account=account)
+
+    def _holders(self, field: str, key: str) -> tuple[Lead, ...]:
+        ids = self._index.get((field, key))
+        return tuple(self._leads[lead_id] for lead_id in ids) if ids else ()
+
+    def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
+        """Write the decision and its activities at once, or refuse it if what it read has changed."""
+        with self._lock:
+            match decision:
+                case Create(lead=lead, index=index, activity=activity):
+                    return self._write(lead, index, (activity,), expected_version=None)
+                case Update(lead=lead, index=index, activity=activity, expected_version=version):
+                    return self._write(lead, index, (activity,), expected_version=version)
+                case Convert(lead=lead, index=index, activity=activity, visit_activities=visits):
+                    visitor = self._visitors.get(lead.id)
+                    if visitor is None or visitor.converted:
+                        return Failure(StoreConflict(reason=f"visitor {lead.id} is gone or already converted"))
+                    written = self._write(lead, index, (*visits, activity), expected_version=None)
+                    if isinstance(written, Success):
+                        self._visitors[lead.id] = msgspec.structs.replace(visitor, converted=True)
+                    return written
+                case Reject(activity=activity):
+                    if activity is not None and activity.lead_id in self._leads:
+                        self._activities[activity.lead_id].append(activity)
+                    return _OK
+                case _:
+                    assert_never(decision)
+
+    def _write(
+        self,
+        lead: Lead,
+        index: tuple[IndexEntry, ...],
+        activities: tuple[Activity, ...],
+        *,
+        expected_version: int | None,
+    ) -> Result[None, StoreConflict]:
+        current = self._leads.get(lead.id)
+        if expected_version is None and current is not None:
+            return Failure(StoreConflict(reason=f"lead {lead.id} already exists"))
+        if expected_version is not None and (current is None or current.version != expected_version):
+            return Failure(StoreConflict(reason=f"lead {lead.id} changed since it was read"))
+        for entry in index:
+            holders = self._index.get((entry.field, entry.key))
+            if entry.unique and holders and any(holder != lead.id for holder in holders):
+                return Failure(StoreConflict(reason=f"{entry.field} value is held by another lead"))
+        for old in self._entries.get(lead.id, ()):
+            held = self._index[(old.field, old.key)]
+            del held[lead.id]
+            if not held:
+                del self._index[(old.field, old.key)]
+        for entry in index:
+            self._index.setdefault((entry.field, entry.key), {})[lead.id] = None
+        self._entries[lead.id] = index
+        self._leads[lead.id] = lead
+        self._activities.setdefault(lead.id, []).extend(activities)
+        return _OK
+
+    def get_lead(self, lead_id: str) -> Lead | None:
+        """The lead with this id."""
+        with self._lock:
+            return self._leads.get(lead_id.lower())
+
+    def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
+        """Leads whose indexed `field` has match key `key`."""
+        with self._lock:
+            return self._holders(field, key)
+
+    def activities(self, lead_id: str) -> tuple[Activity, ...]:
+        """A lead's activities, newest first."""
+        with self._lock:
+            return tuple(reversed(self._activities.get(lead_id.lower(), ())))
+
+    def save_visitor(self, visitor: Visitor) -> None:
+        """Add or replace an anonymous visitor."""
+        with self._lock:
+            self._visitors[visitor.id] = visitor
+
+    def add_account(self, account: Account) -> None:
+        """Add an account leads can be linked to."""
+        with self._lock:
+            self._accounts[account.id] = account
+
+    def leads(self) -> tuple[Lead, ...]:
+        """Every lead, in creation order."""
+        with self._lock:
+            return tuple(self._leads.values())
+
+    def visitor(self, visitor_id: str) -> Visitor | None:
+        """The visitor with this tracking id."""
+        with self._lock:
+            return self._visitors.get(visitor_id)
+
+    def index_entries(self, lead_id: str) -> tuple[IndexEntry, ...]:
+        """The (field, key) entries indexed for a lead."""
+        with self._lock:
+            return self._entries.get(lead_id, ())

@@ -1,0 +1,249 @@
+"""`decide_capture`: the whole Lead.Capture decision as one pure function.
+
+Inputs are a validated request, the candidates a store gathered for it, the schema, the behaviour, the
+current time and the ids a new lead and activity would take. The output is a `CaptureDecision`. Nothing
+is read or written here: the service applies the decision, and a dry run simply does not (R-D1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from leadcapture.core.decision import (
+    CaptureDecision,
+    Convert,
+    Create,
+    Explanation,
+    FieldLeftAlone,
+    Reject,
+    Update,
+)
+from leadcapture.core.match import Candidates, Match, resolve_match
+from leadcapture.core.names import (
+    LEAD_CAPTURE_EVENT_CODE,
+    LEAD_CAPTURE_EVENT_NAME,
+    RELATED_COMPANY_ID,
+    WEB_VISIT_EVENT_CODE,
+    WEB_VISIT_EVENT_NAME,
+    Outcome,
+    UpdateBehavior,
+)
+from leadcapture.core.problems import Problem, duplicate_entry, invalid_input, mandatory_missing
+from leadcapture.core.records import (
+    Activity,
+    CaptureActivityData,
+    FieldChange,
+    IndexEntry,
+    Lead,
+    Visitor,
+    WebVisitData,
+)
+from leadcapture.core.request import CaptureRequest
+from leadcapture.core.schema import Schema
+from leadcapture.core.update import READ_ONLY, apply_changes, plan_update
+from leadcapture.core.values import match_key
+
+DUPLICATE_REJECTED = "DuplicateRejected"
+
+
+class NewIds(msgspec.Struct, frozen=True, kw_only=True):
+    """The ids a capture would give a new lead and its Lead Capture activity; made by the shell."""
+
+    lead_id: str
+    activity_id: str
+
+
+class _Context(msgspec.Struct, frozen=True, kw_only=True):
+    request: CaptureRequest
+    candidates: Candidates
+    schema: Schema
+    behavior: UpdateBehavior | None
+    now: datetime
+    ids: NewIds
+
+
+def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
+    request: CaptureRequest,
+    candidates: Candidates,
+    *,
+    schema: Schema,
+    behavior: UpdateBehavior | None,
+    now: datetime,
+    ids: NewIds,
+) -> CaptureDecision:
+    """Decide what capturing `request` does, given what the store holds (R-M, R-U, R-B, R-S, R-A, R-V7)."""
+    ctx = _Context(request=request, candidates=candidates, schema=schema, behavior=behavior, now=now, ids=ids)
+    match = resolve_match(request, candidates)
+    if request.related_company_id is not None and not candidates.known_account:
+        problem = invalid_input(
+            f"RelatedCompanyId: no account with id {request.related_company_id}",
+            rule="R-A3",
+        )
+        return _reject(ctx, match, problem)
+    if match.lead is not None:
+        return _update(ctx, match, match.lead)
+    if match.visitor is not None:
+        return _create(ctx, match, visitor=match.visitor)
+    return _create(ctx, match, visitor=None)
+
+
+def _explain(ctx: _Context, match: Match, outcome: Outcome, **details: object) -> Explanation:
+    base = Explanation(
+        outcome=outcome,
+        rule=match.rule,
+        search_order=match.search_order,
+        lookups=match.lookups,
+        matched_by=match.matched_by,
+        lead_id=None,
+        behavior=ctx.behavior,
+        notes=match.notes,
+    )
+    return msgspec.structs.replace(base, **details)
+
+
+def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureDecision:
+    request = ctx.request
+    fields = {name: value for name, value in request.values.items() if value}
+    lead_id = ctx.ids.lead_id
+    filled: list[FieldChange] = []
+    if visitor is not None:
+        lead_id = visitor.id
+        first_source = visitor.visits[0].source if visitor.visits else {}
+        for name, value in first_source.items():
+            if name in ctx.schema.source_fields and not fields.get(name):
+                fields[name] = value
+                filled.append(FieldChange(field=name, old="", new=value))
+    missing = [spec.schema_name for spec in ctx.schema.fields if spec.is_mandatory and not fields.get(spec.schema_name)]
+    if missing:
+        return _reject(ctx, match, mandatory_missing(missing))
+    clash = _unique_clash(ctx, match, fields, lead_id=lead_id)
+    if clash is not None:
+        return clash
+    changes = tuple(FieldChange(field=name, old="", new=value) for name, value in fields.items())
+    if request.related_company_id is not None:
+        changes = (*changes, FieldChange(field=RELATED_COMPANY_ID, old="", new=request.related_company_id))
+    outcome = Outcome.CONVERTED if visitor is not None else Outcome.CREATED
+    lead = Lead(
+        id=lead_id,
+        fields=fields,
+        created_on=ctx.now,
+        modified_on=ctx.now,
+        last_activity_on=ctx.now,
+        related_company_id=request.related_company_id,
+    )
+    unchanged = tuple(FieldLeftAlone(field=name, value="", reason=READ_ONLY) for name in request.read_only)
+    explanation = _explain(ctx, match, outcome, lead_id=lead_id, changes=changes, unchanged=unchanged)
+    activity = _capture_activity(ctx, lead_id, outcome.value, match, changes)
+    index = index_entries(ctx.schema, fields)
+    if visitor is None:
+        return Create(lead=lead, index=index, activity=activity, explanation=explanation)
+    visits = tuple(
+        Activity(
+            id=visit.id,
+            lead_id=lead_id,
+            event_code=WEB_VISIT_EVENT_CODE,
+            event_name=WEB_VISIT_EVENT_NAME,
+            created_on=visit.visited_on,
+            data=WebVisitData(page_url=visit.page_url, referrer=visit.referrer, source=visit.source),
+        )
+        for visit in visitor.visits
+    )
+    return Convert(lead=lead, index=index, activity=activity, visit_activities=visits, explanation=explanation)
+
+
+def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
+    plan = plan_update(lead, ctx.request, ctx.behavior, ctx.schema)
+    fields = apply_changes(lead.fields, plan.changes)
+    changed_unique = {c.field: c.new for c in plan.changes if c.new and c.field in ctx.schema.unique_fields}
+    clash = _unique_clash(ctx, match, changed_unique, lead_id=lead.id)
+    if clash is not None:
+        return clash
+    company = next((c.new for c in plan.changes if c.field == RELATED_COMPANY_ID), lead.related_company_id)
+    updated = msgspec.structs.replace(
+        lead,
+        fields=fields,
+        modified_on=ctx.now if plan.changes else lead.modified_on,
+        last_activity_on=ctx.now,
+        related_company_id=company,
+        version=lead.version + 1,
+    )
+    explanation = _explain(
+        ctx,
+        match,
+        Outcome.UPDATED,
+        lead_id=lead.id,
+        changes=plan.changes,
+        unchanged=plan.unchanged,
+    )
+    return Update(
+        lead=updated,
+        expected_version=lead.version,
+        index=index_entries(ctx.schema, fields),
+        activity=_capture_activity(ctx, lead.id, Outcome.UPDATED.value, match, plan.changes),
+        explanation=explanation,
+    )
+
+
+def _unique_clash(ctx: _Context, match: Match, fields: dict[str, str], *, lead_id: str) -> Reject | None:
+    """The first unique value another lead holds, in R-U2's order, as a Reject posting R-U3's activity."""
+    for name in ctx.schema.unique_fields:
+        if not fields.get(name):
+            continue
+        holders = [lead for lead in ctx.candidates.holders.get(name, ()) if lead.id != lead_id]
+        if holders:
+            spec = ctx.schema[name]
+            holder = holders[0]
+            problem = duplicate_entry(spec.schema_name, spec.display_name)
+            activity = _capture_activity(ctx, holder.id, DUPLICATE_REJECTED, match, ())
+            explanation = _explain(
+                ctx,
+                match,
+                Outcome.REJECTED,
+                lead_id=holder.id,
+                notes=(*match.notes, f"{name} already belongs to lead {holder.id} (R-U2); nothing changes (R-U3)"),
+            )
+            return Reject(problem=problem, activity=activity, explanation=explanation)
+    return None
+
+
+def _reject(ctx: _Context, match: Match, problem: Problem) -> Reject:
+    explanation = _explain(ctx, match, Outcome.REJECTED, notes=(*match.notes, f"{problem.rule}: {problem.message}"))
+    return Reject(problem=problem, activity=None, explanation=explanation)
+
+
+def _capture_activity(
+    ctx: _Context,
+    lead_id: str,
+    outcome: str,
+    match: Match,
+    changes: tuple[FieldChange, ...],
+) -> Activity:
+    source = {name: value for name, value in ctx.request.values.items() if value and name in ctx.schema.source_fields}
+    return Activity(
+        id=ctx.ids.activity_id,
+        lead_id=lead_id,
+        event_code=LEAD_CAPTURE_EVENT_CODE,
+        event_name=LEAD_CAPTURE_EVENT_NAME,
+        created_on=ctx.now,
+        data=CaptureActivityData(
+            outcome=outcome,
+            rule=match.rule,
+            matched_by=match.matched_by,
+            behavior=ctx.behavior,
+            submitted=ctx.request.submitted,
+            changes=changes,
+            source=source,
+        ),
+    )
+
+
+def index_entries(schema: Schema, fields: dict[str, str]) -> tuple[IndexEntry, ...]:
+    """The (field, match key) entries a store indexes for a lead with `fields`."""
+    unique = schema.unique_fields
+    return tuple(
+        IndexEntry(field=name, key=match_key(schema[name].data_type, fields[name]), unique=name in unique)
+        for name in schema.indexed_fields
+        if fields.get(name)
+    )

@@ -1,0 +1,159 @@
+"""Match resolution: which lead (or visitor) a capture acts on (R-M1..R-M9).
+
+The shell gathers `Candidates` for the request's identifiers (the store's answer to `candidate_query`);
+`resolve_match` walks the search order over them and never looks anything up itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final
+
+import msgspec
+
+from leadcapture.core.decision import IdentifierLookup
+from leadcapture.core.names import EMAIL, PHONE, PROSPECT_ID
+from leadcapture.core.records import Lead, Visitor
+from leadcapture.core.request import CaptureRequest
+from leadcapture.core.schema import Schema
+from leadcapture.core.values import match_key
+
+
+class CandidateQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """What a store must look up for one request."""
+
+    prospect_id: str | None
+    keys: tuple[tuple[str, str], ...]
+    """(field, match key) pairs: every indexed field the request gives a value for."""
+    related_company_id: str | None
+
+
+class Candidates(msgspec.Struct, frozen=True, kw_only=True):
+    """A store's answer to a `CandidateQuery`: everything the decision may need to read."""
+
+    prospect: Lead | None = None
+    """The lead whose id is the request's ProspectId."""
+    visitor: Visitor | None = None
+    """The visitor whose tracking id is the request's ProspectId, when no lead has that id."""
+    holders: dict[str, tuple[Lead, ...]] = {}
+    """Per queried field, the leads holding the request's value for it."""
+    known_account: bool = False
+    """Whether the request's RelatedCompanyId names an existing account."""
+
+
+def candidate_query(request: CaptureRequest, schema: Schema) -> CandidateQuery:
+    """The look-ups a store must answer so that the request can be decided."""
+    keys = tuple(
+        (name, match_key(schema[name].data_type, request.values[name]))
+        for name in schema.indexed_fields
+        if request.values.get(name)
+    )
+    return CandidateQuery(
+        prospect_id=request.prospect_id,
+        keys=keys,
+        related_company_id=request.related_company_id,
+    )
+
+
+class Match(msgspec.Struct, frozen=True, kw_only=True):
+    """The result of the search: a lead to update, a visitor to convert, or neither (create)."""
+
+    rule: str
+    lead: Lead | None = None
+    visitor: Visitor | None = None
+    matched_by: str | None = None
+    search_order: tuple[str, ...] = ()
+    lookups: tuple[IdentifierLookup, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+_IDENTIFIERS: Final = (PROSPECT_ID, EMAIL, PHONE)
+_EPOCH: Final = datetime.min.replace(tzinfo=UTC)
+
+
+def search_order(request: CaptureRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The identifiers to search, in order, and notes on a SearchBy that is ignored (R-M2, R-M3)."""
+    given = [name for name in _IDENTIFIERS if _identifier_value(request, name)]
+    notes: list[str] = []
+    search_by = request.search_by
+    if search_by is not None:
+        if not request.values.get(search_by):
+            notes.append(f"SearchBy {search_by} ignored: the request has no value for it (R-M3)")
+        elif len(given) == len(_IDENTIFIERS):
+            notes.append("SearchBy ignored: ProspectId, EmailAddress and Phone are all given (R-M3)")
+        else:
+            given = [search_by, *(name for name in given if name != search_by)]
+    return tuple(given), tuple(notes)
+
+
+def _identifier_value(request: CaptureRequest, name: str) -> str:
+    if name == PROSPECT_ID:
+        return request.prospect_id or ""
+    return request.values.get(name, "")
+
+
+def resolve_match(request: CaptureRequest, candidates: Candidates) -> Match:
+    """Walk the search order; the first identifier that finds something decides (R-M2..R-M9)."""
+    order, notes = search_order(request)
+    if not order:
+        return Match(rule="R-M1", notes=notes)
+    lookups: list[IdentifierLookup] = []
+    found: Match | None = None
+    for name in order:
+        value = _identifier_value(request, name)
+        if found is not None:
+            lookups.append(IdentifierLookup(identifier=name, value=value, found="not searched"))
+            continue
+        if name == PROSPECT_ID:
+            found, lookup, note = _by_prospect_id(request, candidates, value)
+            notes = (*notes, *note)
+        else:
+            leads = candidates.holders.get(name, ())
+            lookup = IdentifierLookup(
+                identifier=name,
+                value=value,
+                found="lead" if leads else "nothing",
+                lead_ids=tuple(lead.id for lead in leads),
+            )
+            if leads:
+                found = Match(rule="R-M8", lead=most_recently_active(leads), matched_by=name)
+        lookups.append(lookup)
+    decided = found if found is not None else Match(rule="R-M9")
+    return msgspec.structs.replace(decided, search_order=order, lookups=tuple(lookups), notes=notes)
+
+
+def _by_prospect_id(
+    request: CaptureRequest,
+    candidates: Candidates,
+    value: str,
+) -> tuple[Match | None, IdentifierLookup, tuple[str, ...]]:
+    lead = candidates.prospect
+    if lead is not None:
+        lookup = IdentifierLookup(identifier=PROSPECT_ID, value=value, found="lead", lead_ids=(lead.id,))
+        email = request.values.get(EMAIL, "")
+        stored = lead.fields.get(EMAIL, "")
+        if email and stored and email.lower() != stored.lower():
+            note = f"ProspectId found lead {lead.id} whose email differs from EmailAddress: a new lead (R-M4)"
+            return Match(rule="R-M4"), lookup, (note,)
+        return Match(rule="R-M5", lead=lead, matched_by=PROSPECT_ID), lookup, ()
+    visitor = candidates.visitor
+    if visitor is not None and not visitor.converted:
+        lookup = IdentifierLookup(identifier=PROSPECT_ID, value=value, found="visitor")
+        return Match(rule="R-M6", visitor=visitor, matched_by=PROSPECT_ID), lookup, ()
+    lookup = IdentifierLookup(identifier=PROSPECT_ID, value=value, found="nothing")
+    return None, lookup, ("ProspectId matches no lead or visitor: ignored, not used as the new id (R-M7)",)
+
+
+def most_recently_active(leads: tuple[Lead, ...]) -> Lead:
+    """Of several leads sharing a non-unique value: most recent activity, then modified, then oldest (R-M8)."""
+    if len(leads) == 1:
+        return leads[0]
+    return min(
+        leads,
+        key=lambda lead: (
+            -(lead.last_activity_on or _EPOCH).timestamp(),
+            -lead.modified_on.timestamp(),
+            lead.created_on.timestamp(),
+            lead.id,
+        ),
+    )

@@ -1,0 +1,73 @@
+"""Errors as values: what went wrong with a capture, in LeadSquared's terms.
+
+A `Problem` is never raised. It travels in a `returns` `Failure`, and the HTTP layer turns it into the
+error envelope `{"Status":"Error","ExceptionType":...,"ExceptionMessage":...}` (R-H2).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from leadcapture.core.names import ExceptionType
+
+
+class FieldError(msgspec.Struct, frozen=True, kw_only=True):
+    """One field's value failed its check (R-V4, R-V5)."""
+
+    field: str
+    reason: str
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    """A capture that cannot go ahead, with the HTTP status and envelope it answers."""
+
+    exception_type: ExceptionType
+    message: str
+    status: int
+    rule: str
+    field_errors: tuple[FieldError, ...] = ()
+
+
+def invalid_input(message: str, *, rule: str, field_errors: tuple[FieldError, ...] = ()) -> Problem:
+    """A 400 `MXInvalidInputException` (R-V1, R-V3..R-V6, R-A3)."""
+    return Problem(
+        exception_type=ExceptionType.INVALID_INPUT,
+        message=message,
+        status=400,
+        rule=rule,
+        field_errors=field_errors,
+    )
+
+
+def unknown_attributes(names: list[str]) -> Problem:
+    """A 400 `MXUnknownAttributeException` listing every unknown name (R-V2)."""
+    return Problem(
+        exception_type=ExceptionType.UNKNOWN_ATTRIBUTE,
+        message="Attribute(s) does not exist - " + ",".join(names),
+        status=400,
+        rule="R-V2",
+    )
+
+
+def mandatory_missing(names: list[str]) -> Problem:
+    """A 400 `MXMandatoryAttributeMissingException` (R-V7)."""
+    return Problem(
+        exception_type=ExceptionType.MANDATORY_MISSING,
+        message="Mandatory attribute(s) missing - " + ",".join(names),
+        status=400,
+        rule="R-V7",
+    )
+
+
+_DUPLICATE_NOUNS = {"EmailAddress": "Email", "Phone": "Phone Number"}
+
+
+def duplicate_entry(schema_name: str, display_name: str) -> Problem:
+    """A 409 `MXDuplicateEntryException` for a unique value another lead holds (R-U2)."""
+    noun = _DUPLICATE_NOUNS.get(schema_name, display_name)
+    return Problem(
+        exception_type=ExceptionType.DUPLICATE_ENTRY,
+        message=f"A Lead with same {noun} already exists.",
+        status=409,
+        rule="R-U2",
+    )

@@ -1,0 +1,204 @@
+"""Decoding and validating a Lead.Capture body into a `CaptureRequest` (R-V1..R-V6).
+
+Checks run in the order the errors are answered: the body's structure (R-V1), unknown attribute names,
+all listed (R-V2), repeated attributes (R-V3), then every value at once (R-V4, R-V5).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from leadcapture.core.names import (
+    PROSPECT_ID,
+    PSEUDO_ATTRIBUTES,
+    READ_ONLY_ATTRIBUTES,
+    RELATED_COMPANY_ID,
+    SEARCH_BY,
+    UpdateBehavior,
+)
+from leadcapture.core.problems import FieldError, Problem, invalid_input, unknown_attributes
+from leadcapture.core.records import AttributeValue, SubmittedAttribute
+from leadcapture.core.schema import Schema
+from leadcapture.core.values import ContactNormalizer, as_text, normalize_value
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+"""Bodies over 1 MiB are refused (R-V8)."""
+
+
+class RawAttribute(msgspec.Struct, frozen=True, rename="pascal"):
+    """One `{"Attribute": name, "Value": value}` element of a Lead.Capture body (R-V1)."""
+
+    attribute: str
+    value: AttributeValue
+
+
+_BODY_DECODER: Final = msgspec.json.Decoder(list[RawAttribute])
+
+
+class CaptureRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A validated capture: canonical field names mapped to stored values (`""` clears a field)."""
+
+    values: dict[str, str]
+    prospect_id: str | None = None
+    search_by: str | None = None
+    related_company_id: str | None = None
+    read_only: tuple[str, ...] = ()
+    """System fields the request named; they are never set (R-B6)."""
+    submitted: tuple[SubmittedAttribute, ...] = ()
+
+
+def decode_body(body: bytes | str) -> Result[list[RawAttribute], Problem]:
+    """Decode a JSON body into its attributes; anything but a non-empty array of pairs is R-V1."""
+    if len(body) > MAX_BODY_BYTES:
+        return Failure(invalid_input("Request body is larger than 1 MiB", rule="R-V8"))
+    try:
+        attributes = _BODY_DECODER.decode(body)
+    except msgspec.DecodeError as exc:
+        return Failure(invalid_input(f"Invalid request body: {exc}", rule="R-V1"))
+    return _non_empty(attributes)
+
+
+def coerce_attributes(attributes: object) -> Result[list[RawAttribute], Problem]:
+    """Accept what Python callers pass: JSON text, a list of `{"Attribute","Value"}` dicts, or a mapping.
+
+    A plain mapping `{"EmailAddress": "a@b.co"}` is read as name-value pairs in its own order.
+    """
+    if isinstance(attributes, (bytes, bytearray, memoryview, str)):
+        return decode_body(bytes(attributes) if not isinstance(attributes, str) else attributes)
+    if isinstance(attributes, Mapping):
+        pairs: Any = [{"Attribute": name, "Value": value} for name, value in attributes.items()]
+    elif isinstance(attributes, Sequence):
+        pairs = [_as_pair(item) for item in attributes]
+    else:
+        return Failure(invalid_input("Attributes must be a JSON array of {Attribute, Value} objects", rule="R-V1"))
+    try:
+        converted = msgspec.convert(pairs, list[RawAttribute], strict=True)
+    except msgspec.ValidationError as exc:
+        return Failure(invalid_input(f"Invalid request body: {exc}", rule="R-V1"))
+    return _non_empty(converted)
+
+
+def _as_pair(item: object) -> object:
+    if isinstance(item, (RawAttribute, SubmittedAttribute)):
+        return {"Attribute": item.attribute, "Value": item.value}
+    return item
+
+
+def _non_empty(attributes: list[RawAttribute]) -> Result[list[RawAttribute], Problem]:
+    if not attributes:
+        return Failure(invalid_input("Request body must be a non-empty array of attributes", rule="R-V1"))
+    return Success(attributes)
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_PSEUDO: Final = {name.casefold(): name for name in (*PSEUDO_ATTRIBUTES, *READ_ONLY_ATTRIBUTES)}
+_SEARCH_BY_INVALID: Final = "Invalid SearchBy value provided"
+
+
+def validate_request(
+    attributes: Sequence[RawAttribute],
+    schema: Schema,
+    contacts: ContactNormalizer,
+) -> Result[CaptureRequest, Problem]:
+    """Resolve names (R-V2, R-V3) and check every value (R-V4, R-V5), reporting all field errors at once."""
+    named: list[tuple[str, AttributeValue]] = []
+    unknown: list[str] = []
+    for raw in attributes:
+        spec = schema.resolve(raw.attribute)
+        canonical = spec.schema_name if spec is not None else _PSEUDO.get(raw.attribute.casefold())
+        if canonical is None:
+            unknown.append(raw.attribute)
+        else:
+            named.append((canonical, raw.value))
+    if unknown:
+        return Failure(unknown_attributes(unknown))
+    seen: set[str] = set()
+    repeated = [name for name, _ in named if name in seen or seen.add(name)]  # type: ignore[func-returns-value]
+    if repeated:
+        listed = ", ".join(dict.fromkeys(repeated))
+        return Failure(invalid_input(f"Attribute(s) given more than once - {listed}", rule="R-V3"))
+    return _check_values(named, schema, contacts)
+
+
+def _check_values(
+    named: list[tuple[str, AttributeValue]],
+    schema: Schema,
+    contacts: ContactNormalizer,
+) -> Result[CaptureRequest, Problem]:
+    values: dict[str, str] = {}
+    specials: dict[str, str] = {}
+    read_only: list[str] = []
+    errors: list[FieldError] = []
+    for name, value in named:
+        spec = schema.get(name)
+        if spec is not None:
+            checked = normalize_value(spec, value, contacts=contacts, default_country_code=schema.default_country_code)
+            if isinstance(checked, Success):
+                values[name] = checked.unwrap()
+            else:
+                errors.append(FieldError(field=name, reason=f"{name}: {checked.failure()}"))
+        elif name in READ_ONLY_ATTRIBUTES:
+            read_only.append(name)
+        else:
+            special = _check_special(name, value, schema)
+            if isinstance(special, Success):
+                if special.unwrap():
+                    specials[name] = special.unwrap()
+            else:
+                errors.append(FieldError(field=name, reason=special.failure()))
+    if errors:
+        message = "; ".join(error.reason for error in errors)
+        return Failure(invalid_input(message, rule=_rule_of(errors), field_errors=tuple(errors)))
+    return Success(
+        CaptureRequest(
+            values=values,
+            prospect_id=specials.get(PROSPECT_ID),
+            search_by=specials.get(SEARCH_BY),
+            related_company_id=specials.get(RELATED_COMPANY_ID),
+            read_only=tuple(read_only),
+            submitted=tuple(SubmittedAttribute(attribute=name, value=value) for name, value in named),
+        ),
+    )
+
+
+def _rule_of(errors: list[FieldError]) -> str:
+    value_errors = [e for e in errors if e.field not in (PROSPECT_ID, SEARCH_BY, RELATED_COMPANY_ID)]
+    if value_errors:
+        return "R-V4"
+    return "R-A3" if all(e.field == RELATED_COMPANY_ID for e in errors) else "R-V5"
+
+
+def _check_special(name: str, value: AttributeValue, schema: Schema) -> Result[str, str]:
+    """ProspectId and RelatedCompanyId must be GUIDs; SearchBy must name a unique field (R-V5, R-A3)."""
+    text = as_text(value)
+    if not text:
+        return Success("")
+    if name == SEARCH_BY:
+        spec = schema.resolve(text) if isinstance(value, str) else None
+        if spec is None or spec.schema_name not in schema.indexed_fields:
+            return Failure(_SEARCH_BY_INVALID)
+        return Success(spec.schema_name)
+    if not isinstance(value, str) or not _GUID.fullmatch(text):
+        return Failure(f"{name}: not a valid GUID")
+    return Success(text.lower())
+
+
+def parse_behavior(value: str | UpdateBehavior | None) -> Result[UpdateBehavior | None, Problem]:
+    """Read `LeadUpdateBehavior` case-insensitively; absent or empty means the default (R-V6)."""
+    if value is None or isinstance(value, UpdateBehavior):
+        return Success(value)
+    text = value.strip()
+    if not text:
+        return Success(None)
+    for behavior in UpdateBehavior:
+        if behavior.value.casefold() == text.casefold():
+            return Success(behavior)
+    allowed = ", ".join(b.value for b in UpdateBehavior)
+    return Failure(
+        invalid_input(f"Invalid LeadUpdateBehavior value provided: {text} (allowed: {allowed})", rule="R-V6")
+    )

@@ -1,0 +1,100 @@
+"""Which fields an update sets: LeadUpdateBehavior (R-B) and first-touch source fields (R-S1)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from leadcapture.core.decision import FieldLeftAlone
+from leadcapture.core.names import RELATED_COMPANY_ID, UpdateBehavior
+from leadcapture.core.records import FieldChange, Lead
+from leadcapture.core.request import CaptureRequest
+from leadcapture.core.schema import Schema
+from leadcapture.core.values import match_key
+
+EQUAL_VALUE = "equal value (R-B5)"
+FIRST_TOUCH = "first-touch source field already set (R-S1)"
+READ_ONLY = "system field, never set from a request (R-B6)"
+_BEHAVIOR_REASONS = {
+    UpdateBehavior.DO_NOT_UPDATE: "LeadUpdateBehavior DoNotUpdate (R-B2)",
+    UpdateBehavior.UPDATE_ONLY_EMPTY_FIELDS: "LeadUpdateBehavior UpdateOnlyEmptyFields: field not empty (R-B3)",
+    UpdateBehavior.DO_NOT_UPDATE_UNIQUE_FIELDS: "LeadUpdateBehavior DoNotUpdateUniqueFields: unique field (R-B4)",
+}
+
+
+class UpdatePlan(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields an update sets and the submitted fields it leaves alone, with the reason for each."""
+
+    changes: tuple[FieldChange, ...]
+    unchanged: tuple[FieldLeftAlone, ...]
+
+
+def plan_update(
+    lead: Lead,
+    request: CaptureRequest,
+    behavior: UpdateBehavior | None,
+    schema: Schema,
+) -> UpdatePlan:
+    """Decide field by field what an Updated capture sets on `lead` (R-B1..R-B6, R-S1).
+
+    Absent behaviour sets every given field, an empty value clearing it (R-B1); a value equal to the stored
+    one after normalisation is no change (R-B5); a source field is only filled where empty (R-S1).
+    """
+    changes: list[FieldChange] = []
+    unchanged: list[FieldLeftAlone] = []
+    submitted = dict(request.values)
+    if request.related_company_id is not None:
+        submitted[RELATED_COMPANY_ID] = request.related_company_id
+    for name, new in submitted.items():
+        spec = schema.get(name)
+        old = lead.fields.get(name, "") if spec is not None else (lead.related_company_id or "")
+        equal = old == new or bool(
+            old and new and spec is not None and match_key(spec.data_type, old) == match_key(spec.data_type, new),
+        )
+        reason = _reason_to_keep(
+            old=old,
+            equal=equal,
+            behavior=behavior,
+            unique=spec is not None and spec.is_unique,
+            source=spec is not None and spec.is_source_field,
+        )
+        if reason is None:
+            changes.append(FieldChange(field=name, old=old, new=new))
+        else:
+            unchanged.append(FieldLeftAlone(field=name, value=new, reason=reason))
+    unchanged.extend(FieldLeftAlone(field=name, value="", reason=READ_ONLY) for name in request.read_only)
+    return UpdatePlan(changes=tuple(changes), unchanged=tuple(unchanged))
+
+
+def _reason_to_keep(
+    *,
+    old: str,
+    equal: bool,
+    behavior: UpdateBehavior | None,
+    unique: bool,
+    source: bool,
+) -> str | None:
+    """Why a submitted field is not set, or `None` when it is; the checks run in precedence order."""
+    if equal:
+        return EQUAL_VALUE
+    if behavior is UpdateBehavior.DO_NOT_UPDATE:
+        return _BEHAVIOR_REASONS[behavior]
+    if source and old:
+        return FIRST_TOUCH
+    if behavior is UpdateBehavior.UPDATE_ONLY_EMPTY_FIELDS and old:
+        return _BEHAVIOR_REASONS[behavior]
+    if behavior is UpdateBehavior.DO_NOT_UPDATE_UNIQUE_FIELDS and unique:
+        return _BEHAVIOR_REASONS[behavior]
+    return None
+
+
+def apply_changes(fields: dict[str, str], changes: tuple[FieldChange, ...]) -> dict[str, str]:
+    """A new field map with `changes` applied; an empty new value removes the field."""
+    updated = dict(fields)
+    for change in changes:
+        if change.field == RELATED_COMPANY_ID:
+            continue
+        if change.new:
+            updated[change.field] = change.new
+        else:
+            updated.pop(change.field, None)
+    return updated

@@ -1,0 +1,154 @@
+"""Checking and normalising one submitted value against its field (R-V4, R-N).
+
+Emails and phones need parsing libraries that the pure core may not import, so they come in through the
+`ContactNormalizer` protocol; `leadcapture.normalize.STANDARD_NORMALIZER` is the library-backed one with a
+precompiled fast path. Everything else here is the standard library.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Final, Protocol
+
+from returns.result import Failure, Result, Success
+
+from leadcapture.core.names import DataType
+from leadcapture.core.records import AttributeValue
+from leadcapture.core.schema import FieldSpec
+
+
+class ContactNormalizer(Protocol):
+    """Parses emails and phones into their stored forms (R-N1, R-N2); `None` means not valid."""
+
+    def email(self, value: str) -> str | None:
+        """The stored form of a trimmed email address, or `None` if its syntax is invalid."""
+        ...
+
+    def phone(self, value: str, default_country_code: int) -> str | None:
+        """The `+CC-NATIONAL` form of a trimmed phone number, or `None` if it cannot be a phone number."""
+        ...
+
+
+def match_key(data_type: DataType, stored: str) -> str:
+    """The form two values are compared in: emails case-insensitively, phones on E.164 (R-N1, R-N2)."""
+    if data_type is DataType.EMAIL:
+        return stored.lower()
+    if data_type is DataType.PHONE:
+        return stored.replace("-", "")
+    return stored
+
+
+_MAX_NUMBER_DIGITS: Final = 18
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_WEBSITE = re.compile(
+    r"(?:https?://)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?::\d{1,5})?(?:[/?#]\S*)?",
+)
+_DATE_FORMATS: Final = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+_TIME_FORMATS: Final = ("%H:%M:%S", "%H:%M")
+_TRUE: Final = frozenset({"true", "1", "yes"})
+_FALSE: Final = frozenset({"false", "0", "no"})
+
+Checked = Result[str, str]
+"""A stored value, or the reason the value is invalid."""
+
+
+def as_text(value: AttributeValue) -> str:
+    """A submitted value as text, trimmed (R-N3); null is the empty string."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value.strip()
+    return str(value)
+
+
+def normalize_value(
+    spec: FieldSpec,
+    value: AttributeValue,
+    *,
+    contacts: ContactNormalizer,
+    default_country_code: int,
+) -> Checked:
+    """Check `value` against `spec` and return its stored form; empty values are `""` and always valid."""
+    text = as_text(value)
+    if not text:
+        return Success("")
+    if "\x00" in text:
+        return Failure("contains a NUL character")
+    checked = _by_type(spec, value, text, contacts, default_country_code)
+    if spec.max_length is not None:
+        return checked.bind(lambda stored: _within(spec.max_length or 0, stored))
+    return checked
+
+
+def _within(max_length: int, stored: str) -> Checked:
+    if len(stored) > max_length:
+        return Failure(f"longer than {max_length} characters")
+    return Success(stored)
+
+
+def _by_type(  # noqa: C901, PLR0911 - one arm per data type reads best as a flat dispatch
+    spec: FieldSpec,
+    value: AttributeValue,
+    text: str,
+    contacts: ContactNormalizer,
+    default_country_code: int,
+) -> Checked:
+    data_type = spec.data_type
+    if data_type is DataType.TEXT:
+        return Success(text)
+    if data_type is DataType.EMAIL:
+        email = contacts.email(text) if isinstance(value, str) else None
+        return Failure("not a valid email address") if email is None else Success(email)
+    if data_type is DataType.PHONE:
+        phone = None if isinstance(value, (bool, float)) else contacts.phone(text, default_country_code)
+        return Failure("not a valid phone number") if phone is None else Success(phone)
+    if data_type is DataType.NUMBER:
+        return _number(value, text)
+    if data_type is DataType.BOOLEAN:
+        folded = text.lower()
+        if folded in _TRUE:
+            return Success("1")
+        return Success("0") if folded in _FALSE else Failure("not a boolean (true/false)")
+    if data_type is DataType.SELECT:
+        folded = text.casefold()
+        for option in spec.options:
+            if option.casefold() == folded:
+                return Success(option)
+        return Failure("not one of the options: " + ", ".join(spec.options))
+    if data_type is DataType.WEBSITE:
+        return Success(text) if _WEBSITE.fullmatch(text) else Failure("not a valid website address")
+    formats = _DATE_FORMATS if data_type is DataType.DATE else _TIME_FORMATS
+    return _timestamp(text, formats, data_type)
+
+
+def _number(value: AttributeValue, text: str) -> Checked:
+    if isinstance(value, bool) or not _NUMBER_TEXT.fullmatch(text):
+        return Failure("not a number")
+    digits = sum(ch.isdigit() for ch in text.partition("e")[0].partition("E")[0])
+    number = float(text)
+    if digits > _MAX_NUMBER_DIGITS or not math.isfinite(number) or abs(number) >= 10.0**_MAX_NUMBER_DIGITS:
+        return Failure("number out of range")
+    return Success(text)
+
+
+def _timestamp(text: str, formats: tuple[str, ...], data_type: DataType) -> Checked:
+    for fmt in formats:
+        try:
+            datetime.strptime(text, fmt)  # noqa: DTZ007 - parsed for its shape only, never used as a time
+        except ValueError:
+            continue
+        return Success(text)
+    shapes = " or ".join(
+        f.replace("%Y", "YYYY")
+        .replace("%m", "MM")
+        .replace("%d", "DD")
+        .replace("%H", "HH")
+        .replace("%M", "MM")
+        .replace("%S", "SS")
+        for f in formats
+    )
+    return Failure(f"not a valid {data_type.value.lower()} ({shapes})")

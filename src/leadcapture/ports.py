@@ -1,0 +1,80 @@
+"""The ports: what the engine needs from the world, as `typing.Protocol`s.
+
+A store answers the look-ups a decision needs (`find_candidates`) and applies a decision atomically with
+its activities (`apply`). Time and new ids come from a `Clock` and an `IdFactory`, so the core stays pure
+and tests can pin both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+import msgspec
+from returns.result import Result
+
+from leadcapture.core.decision import CaptureDecision
+from leadcapture.core.match import CandidateQuery, Candidates
+from leadcapture.core.records import Account, Activity, Lead, Visitor
+
+
+class StoreConflict(msgspec.Struct, frozen=True, kw_only=True):
+    """The store refused a decision because the data it was decided on changed (R-M10).
+
+    A unique value taken meanwhile, a lead updated since it was read, a visitor already converted: the
+    engine reads again and decides again.
+    """
+
+    reason: str
+
+
+class LeadStore(Protocol):
+    """Where leads, their unique values, activities, visitors and accounts live."""
+
+    def find_candidates(self, query: CandidateQuery) -> Candidates:
+        """Everything a decision may read for one request: the lead or visitor with the ProspectId, the
+        holders of each (field, key), and whether the account exists."""
+        ...
+
+    def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
+        """Write a decision and its activities in one atomic step, or refuse it with a conflict.
+
+        A `Reject` writes only its duplicate activity, if it has one (R-U3).
+        """
+        ...
+
+    def get_lead(self, lead_id: str) -> Lead | None:
+        """The lead with this id."""
+        ...
+
+    def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
+        """Leads whose indexed `field` has match key `key` (see `leadcapture.core.values.match_key`)."""
+        ...
+
+    def activities(self, lead_id: str) -> tuple[Activity, ...]:
+        """A lead's activities, newest first."""
+        ...
+
+    def save_visitor(self, visitor: Visitor) -> None:
+        """Add or replace an anonymous visitor (and its visits)."""
+        ...
+
+    def add_account(self, account: Account) -> None:
+        """Add an account leads can be linked to."""
+        ...
+
+
+class Clock(Protocol):
+    """The current time, always timezone-aware UTC."""
+
+    def now(self) -> datetime:
+        """The current time."""
+        ...
+
+
+class IdFactory(Protocol):
+    """New GUIDs for leads, activities and visits."""
+
+    def new_id(self) -> str:
+        """A new lowercase GUID string."""
+        ...

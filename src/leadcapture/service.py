@@ -1,0 +1,147 @@
+"""The imperative shell: look up, decide, apply.
+
+`Engine.capture` validates a request, asks the store for candidates, calls the pure `decide_capture`, and
+applies the decision. `Engine.preview` runs the very same steps and stops before applying (R-D1). When the
+store refuses a decision because the data changed meanwhile, the engine reads again and decides again, a
+bounded number of times (R-M10).
+"""
+
+from __future__ import annotations
+
+from typing import Final, assert_never
+
+from returns.result import Failure, Result, Success
+
+from leadcapture.core.decide import NewIds, decide_capture
+from leadcapture.core.decision import (
+    CaptureDecision,
+    CaptureReceipt,
+    Convert,
+    Create,
+    Reject,
+    Update,
+    receipt_for,
+)
+from leadcapture.core.match import candidate_query
+from leadcapture.core.names import ExceptionType, UpdateBehavior
+from leadcapture.core.problems import Problem
+from leadcapture.core.request import CaptureRequest, coerce_attributes, parse_behavior, validate_request
+from leadcapture.core.schema import DEFAULT_SCHEMA, Schema
+from leadcapture.core.values import ContactNormalizer
+from leadcapture.normalize import STANDARD_NORMALIZER
+from leadcapture.ports import Clock, IdFactory, LeadStore
+from leadcapture.runtime import SystemClock, UUID7Factory
+
+DEFAULT_MAX_ATTEMPTS: Final = 8
+
+
+class Engine:
+    """Captures leads into a store: `capture` applies, `preview` only decides.
+
+    >>> from leadcapture import Engine, InMemoryLeadStore
+    >>> engine = Engine(store=InMemoryLeadStore())
+    >>> engine.capture({"EmailAddress": "wim@example.com"}).unwrap().outcome
+    <Outcome.CREATED: 'Created'>
+    """
+
+    def __init__(  # noqa: PLR0913 - every collaborator is keyword-only and defaults to the real one
+        self,
+        *,
+        store: LeadStore,
+        schema: Schema = DEFAULT_SCHEMA,
+        contacts: ContactNormalizer = STANDARD_NORMALIZER,
+        clock: Clock | None = None,
+        ids: IdFactory | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        """An engine over `store`; clock and ids default to the system clock and UUIDv7 GUIDs."""
+        if max_attempts < 1:
+            msg = "max_attempts must be at least 1"
+            raise ValueError(msg)
+        self.store = store
+        self.schema = schema
+        self._contacts = contacts
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._ids: IdFactory = ids if ids is not None else UUID7Factory()
+        self._max_attempts = max_attempts
+
+    def validate(
+        self,
+        attributes: object,
+        behavior: str | UpdateBehavior | None = None,
+    ) -> Result[tuple[CaptureRequest, UpdateBehavior | None], Problem]:
+        """Decode and check a request and its behaviour without reading the store (R-V1..R-V6)."""
+        return parse_behavior(behavior).bind(
+            lambda parsed: (
+                coerce_attributes(attributes)
+                .bind(lambda raw: validate_request(raw, self.schema, self._contacts))
+                .map(lambda request: (request, parsed))
+            ),
+        )
+
+    def decide(self, request: CaptureRequest, behavior: UpdateBehavior | None) -> CaptureDecision:
+        """Read the candidates for a validated request and decide it against them."""
+        candidates = self.store.find_candidates(candidate_query(request, self.schema))
+        ids = NewIds(lead_id=self._ids.new_id(), activity_id=self._ids.new_id())
+        return decide_capture(
+            request,
+            candidates,
+            schema=self.schema,
+            behavior=behavior,
+            now=self._clock.now(),
+            ids=ids,
+        )
+
+    def preview(
+        self,
+        attributes: object,
+        behavior: str | UpdateBehavior | None = None,
+    ) -> Result[CaptureDecision, Problem]:
+        """What `capture` would do with the current data, writing nothing (R-D1, R-D2).
+
+        A request that cannot be decided (bad input) is a `Failure`; anything else is the decision,
+        a `Reject` included, with its explanation.
+        """
+        return self.validate(attributes, behavior).map(lambda checked: self.decide(*checked))
+
+    def capture(
+        self,
+        attributes: object,
+        behavior: str | UpdateBehavior | None = None,
+    ) -> Result[CaptureReceipt, Problem]:
+        """Create or update a lead from `attributes`, posting its Lead Capture activity.
+
+        `attributes` is a Lead.Capture JSON body (bytes or str), a list of `{"Attribute","Value"}` dicts,
+        or a plain `{name: value}` mapping; `behavior` is a `LeadUpdateBehavior` value.
+        """
+        return self.validate(attributes, behavior).bind(lambda checked: self.capture_request(*checked))
+
+    def capture_request(
+        self,
+        request: CaptureRequest,
+        behavior: UpdateBehavior | None,
+    ) -> Result[CaptureReceipt, Problem]:
+        """Decide and apply a validated request, deciding again when the store reports a conflict."""
+        for _ in range(self._max_attempts):
+            decision = self.decide(request, behavior)
+            if isinstance(self.store.apply(decision), Success):
+                return answer_for(decision)
+        return Failure(
+            Problem(
+                exception_type=ExceptionType.BUSY,
+                message="The lead kept changing under concurrent captures; retry the request.",
+                status=503,
+                rule="R-M10",
+            ),
+        )
+
+
+def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:
+    """What an applied decision answers: a receipt, or the rejection's problem."""
+    match decision:
+        case Create() | Update() | Convert():
+            return Success(receipt_for(decision))
+        case Reject(problem=problem):
+            return Failure(problem)
+        case _:
+            assert_never(decision)

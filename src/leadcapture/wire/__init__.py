@@ -1,0 +1,1 @@
+"""LeadSquared's wire formats: response envelopes and flat lead objects."""
