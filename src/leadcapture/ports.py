@@ -7,6 +7,7 @@ and tests can pin both.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -28,8 +29,30 @@ class StoreConflict(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
 
 
+class LeadTransaction(Protocol):
+    """Reads and writes inside one store transaction: what a capture needs between look-up and apply."""
+
+    def find_candidates(self, query: CandidateQuery) -> Candidates:
+        """Everything a decision may read for one request, as this transaction sees it."""
+        ...
+
+    def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
+        """Write a decision and its activities, all or nothing, or refuse it with a conflict.
+
+        A refused decision leaves the transaction usable: nothing of it was written.
+        """
+        ...
+
+
 class LeadStore(Protocol):
     """Where leads, their unique values, activities, visitors and accounts live."""
+
+    def transaction(self) -> AbstractContextManager[LeadTransaction]:
+        """A transaction for one capture or a batch of them; it commits when the block ends normally.
+
+        Decisions applied inside it see each other, in order. An exception rolls it back.
+        """
+        ...
 
     def find_candidates(self, query: CandidateQuery) -> Candidates:
         """Everything a decision may read for one request: the lead or visitor with the ProspectId, the

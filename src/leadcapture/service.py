@@ -8,6 +8,7 @@ bounded number of times (R-M10).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final, assert_never
 
 from returns.result import Failure, Result, Success
@@ -29,7 +30,7 @@ from leadcapture.core.request import CaptureRequest, coerce_attributes, parse_be
 from leadcapture.core.schema import DEFAULT_SCHEMA, Schema
 from leadcapture.core.values import ContactNormalizer
 from leadcapture.normalize import STANDARD_NORMALIZER
-from leadcapture.ports import Clock, IdFactory, LeadStore
+from leadcapture.ports import Clock, IdFactory, LeadStore, LeadTransaction
 from leadcapture.runtime import SystemClock, UUID7Factory
 
 DEFAULT_MAX_ATTEMPTS: Final = 8
@@ -79,9 +80,16 @@ class Engine:
             ),
         )
 
-    def decide(self, request: CaptureRequest, behavior: UpdateBehavior | None) -> CaptureDecision:
-        """Read the candidates for a validated request and decide it against them."""
-        candidates = self.store.find_candidates(candidate_query(request, self.schema))
+    def decide(
+        self,
+        request: CaptureRequest,
+        behavior: UpdateBehavior | None,
+        *,
+        reader: LeadTransaction | None = None,
+    ) -> CaptureDecision:
+        """Read the candidates for a validated request (from `reader`, else the store) and decide it."""
+        source: LeadTransaction = reader if reader is not None else self.store
+        candidates = source.find_candidates(candidate_query(request, self.schema))
         ids = NewIds(lead_id=self._ids.new_id(), activity_id=self._ids.new_id())
         return decide_capture(
             request,
@@ -121,10 +129,37 @@ class Engine:
         request: CaptureRequest,
         behavior: UpdateBehavior | None,
     ) -> Result[CaptureReceipt, Problem]:
-        """Decide and apply a validated request, deciding again when the store reports a conflict."""
+        """Decide and apply a validated request in one store transaction."""
+        with self.store.transaction() as tx:
+            return self._capture_in(tx, request, behavior)
+
+    def capture_many(
+        self,
+        rows: Iterable[object],
+        behavior: str | UpdateBehavior | None = None,
+    ) -> list[Result[CaptureReceipt, Problem]]:
+        """Capture many requests in one store transaction, in order, with one result per row.
+
+        A later row sees what earlier rows did (two rows with one email give one lead, updated by the
+        second). A row that fails changes nothing and does not undo the rows before it.
+        """
+        results: list[Result[CaptureReceipt, Problem]] = []
+        with self.store.transaction() as tx:
+            for row in rows:
+                checked = self.validate(row, behavior)
+                results.append(checked.bind(lambda pair: self._capture_in(tx, *pair)))
+        return results
+
+    def _capture_in(
+        self,
+        tx: LeadTransaction,
+        request: CaptureRequest,
+        behavior: UpdateBehavior | None,
+    ) -> Result[CaptureReceipt, Problem]:
+        """Decide and apply inside `tx`, deciding again when the store reports a conflict (R-M10)."""
         for _ in range(self._max_attempts):
-            decision = self.decide(request, behavior)
-            if isinstance(self.store.apply(decision), Success):
+            decision = self.decide(request, behavior, reader=tx)
+            if isinstance(tx.apply(decision), Success):
                 return answer_for(decision)
         return Failure(
             Problem(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import assert_never
 
 import msgspec
@@ -32,6 +34,12 @@ class InMemoryLeadStore:
         self._activities: dict[str, list[Activity]] = {}
         self._visitors: dict[str, Visitor] = {}
         self._accounts: dict[str, Account] = {}
+
+    @contextmanager
+    def transaction(self) -> Iterator[InMemoryLeadStore]:
+        """Hold the store's lock for a batch of reads and applies; they see each other in order."""
+        with self._lock:
+            yield self
 
     def find_candidates(self, query: CandidateQuery) -> Candidates:
         """The lead or visitor with the ProspectId, the holders of each key, and whether the account exists."""

@@ -181,6 +181,7 @@ def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
         lead=updated,
         expected_version=lead.version,
         index=index_entries(ctx.schema, fields),
+        previous_index=index_entries(ctx.schema, lead.fields),
         activity=_capture_activity(ctx, lead.id, Outcome.UPDATED.value, match, plan.changes),
         explanation=explanation,
     )

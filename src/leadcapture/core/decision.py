@@ -62,6 +62,8 @@ class Update(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     lead: Lead
     expected_version: int
     index: tuple[IndexEntry, ...]
+    previous_index: tuple[IndexEntry, ...]
+    """The entries the lead had when it was read; a store rewrites only the difference."""
     activity: Activity
     explanation: Explanation
 

@@ -1,0 +1,110 @@
+"""The one table definition every SQL store uses (SQLAlchemy Core), and the migrations' target.
+
+Times are stored as integer microseconds since the Unix epoch (UTC) in every database: exact, portable,
+cheap to index and to compare. Field maps and activity data are JSON text.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata: Final = MetaData()
+
+GUID = String(36)
+_AUTO_NUMBER = BigInteger().with_variant(Integer(), "sqlite")
+
+leads: Final = Table(
+    "leads",
+    metadata,
+    # An integer primary key keeps SQLite rows in insertion order (its rowid) and gives the auto number.
+    Column("auto_number", _AUTO_NUMBER, primary_key=True, autoincrement=True),
+    Column("id", GUID, nullable=False, unique=True),
+    Column("fields", Text, nullable=False),
+    Column("created_on", BigInteger, nullable=False),
+    Column("modified_on", BigInteger, nullable=False),
+    Column("last_activity_on", BigInteger, nullable=True),
+    Column("related_company_id", GUID, nullable=True),
+    Column("version", Integer, nullable=False),
+)
+
+lead_unique_values: Final = Table(
+    "lead_unique_values",
+    metadata,
+    # The primary key is the uniqueness guarantee: one holder per (field, normalised value) (R-U2, R-M10).
+    Column("field", String(100), primary_key=True),
+    Column("key", String(1000), primary_key=True),
+    Column("lead_id", GUID, ForeignKey("leads.id"), nullable=False),
+    Index("ix_lead_unique_values_lead_id", "lead_id"),
+)
+
+lead_lookup_values: Final = Table(
+    "lead_lookup_values",
+    metadata,
+    # Searchable values of fields that are not unique (a Phone made non-unique by config, say).
+    Column("field", String(100), primary_key=True),
+    Column("key", String(1000), primary_key=True),
+    Column("lead_id", GUID, ForeignKey("leads.id"), primary_key=True),
+    Index("ix_lead_lookup_values_lead_id", "lead_id"),
+)
+
+activities: Final = Table(
+    "activities",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("lead_id", GUID, ForeignKey("leads.id"), nullable=False),
+    Column("event_code", Integer, nullable=False),
+    Column("event_name", String(100), nullable=False),
+    Column("created_on", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_activities_lead_id_created_on", "lead_id", "created_on"),
+)
+
+visitors: Final = Table(
+    "visitors",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("converted", Boolean, nullable=False),
+)
+
+visits: Final = Table(
+    "visits",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("visitor_id", GUID, ForeignKey("visitors.id"), nullable=False),
+    Column("visited_on", BigInteger, nullable=False),
+    Column("page_url", Text, nullable=False),
+    Column("referrer", Text, nullable=True),
+    Column("source", Text, nullable=False),
+    Index("ix_visits_visitor_id_visited_on", "visitor_id", "visited_on"),
+)
+
+accounts: Final = Table(
+    "accounts",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_on", BigInteger, nullable=False),
+)
+
+api_keys: Final = Table(
+    "api_keys",
+    metadata,
+    Column("access_key", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(200), nullable=False),
+    Column("created_on", BigInteger, nullable=False),
+    Column("revoked_on", BigInteger, nullable=True),
+)
