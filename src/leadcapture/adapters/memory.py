@@ -52,7 +52,7 @@ class InMemoryLeadStore:
 
     def _holders(self, field: str, key: str) -> tuple[Lead, ...]:
         ids = self._index.get((field, key))
-        return tuple(self._leads[lead_id] for lead_id in ids) if ids else ()
+        return tuple(self._leads[lead_id] for lead_id in sorted(ids)) if ids else ()
 
     def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
         """Write the decision and its activities at once, or refuse it if what it read has changed."""

@@ -63,13 +63,15 @@ lead_lookup_values: Final = Table(
 activities: Final = Table(
     "activities",
     metadata,
-    Column("id", GUID, primary_key=True),
+    # Insertion order is history order: `seq` orders a lead's activities newest first.
+    Column("seq", _AUTO_NUMBER, primary_key=True, autoincrement=True),
+    Column("id", GUID, nullable=False, unique=True),
     Column("lead_id", GUID, ForeignKey("leads.id"), nullable=False),
     Column("event_code", Integer, nullable=False),
     Column("event_name", String(100), nullable=False),
     Column("created_on", BigInteger, nullable=False),
     Column("data", Text, nullable=False),
-    Index("ix_activities_lead_id_created_on", "lead_id", "created_on"),
+    Index("ix_activities_lead_id_seq", "lead_id", "seq"),
 )
 
 visitors: Final = Table(

@@ -197,7 +197,7 @@ def _unique_clash(ctx: _Context, match: Match, fields: dict[str, str], *, lead_i
             spec = ctx.schema[name]
             holder = holders[0]
             problem = duplicate_entry(spec.schema_name, spec.display_name)
-            activity = _capture_activity(ctx, holder.id, DUPLICATE_REJECTED, match, ())
+            activity = _capture_activity(ctx, holder.id, DUPLICATE_REJECTED, match, (), rule="R-U3")
             explanation = _explain(
                 ctx,
                 match,
@@ -220,6 +220,8 @@ def _capture_activity(
     outcome: str,
     match: Match,
     changes: tuple[FieldChange, ...],
+    *,
+    rule: str | None = None,
 ) -> Activity:
     source = {name: value for name, value in ctx.request.values.items() if value and name in ctx.schema.source_fields}
     return Activity(
@@ -230,7 +232,7 @@ def _capture_activity(
         created_on=ctx.now,
         data=CaptureActivityData(
             outcome=outcome,
-            rule=match.rule,
+            rule=rule or match.rule,
             matched_by=match.matched_by,
             behavior=ctx.behavior,
             submitted=ctx.request.submitted,

@@ -1,0 +1,154 @@
+"""`SQLiteLeadStore`: the embedded default, a single database file and no server.
+
+Each thread gets its own connection. Captures write inside `BEGIN IMMEDIATE`, which takes SQLite's single
+write lock up front, so the look-up and the write of one capture (or of a whole batch) see the same data and
+never deadlock; other writers wait up to the busy timeout. The journal is WAL, so readers never block the
+writer. `synchronous=FULL` (the default) makes an acknowledged capture survive power loss.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final, Literal
+
+from returns.result import Result
+
+from leadcapture.adapters.sql import OK, Conflict, SQLTransaction, Statements, conflict_from
+from leadcapture.core.decision import CaptureDecision
+from leadcapture.core.match import CandidateQuery, Candidates
+from leadcapture.core.records import Account, Activity, Lead, Visitor
+from leadcapture.ports import StoreConflict
+
+Synchronous = Literal["FULL", "NORMAL"]
+DEFAULT_BUSY_TIMEOUT_MS: Final = 30_000
+_STATEMENTS: Final = Statements("?")
+
+
+class SQLiteLeadStore:
+    """Leads in one SQLite file. Run the migrations first: `open_store` does, and so does `migrate=True`."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: Synchronous = "FULL",
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        migrate: bool = True,
+    ) -> None:
+        """Open (and by default create or upgrade) the database at `path`."""
+        if synchronous not in ("FULL", "NORMAL"):
+            msg = f"synchronous must be FULL or NORMAL, not {synchronous!r}"
+            raise ValueError(msg)
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        if migrate:
+            from leadcapture.adapters.migrate import upgrade
+
+            upgrade(f"sqlite:///{self.path}")
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=self._busy_timeout_ms / 1000,
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[SQLTransaction]:
+        """A write transaction (`BEGIN IMMEDIATE`): commits when the block ends, rolls back on an exception."""
+        conn = self._connection()
+        cur = conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield SQLTransaction(cur, _STATEMENTS, savepoint=_savepoint(cur))
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+
+    @contextmanager
+    def _reading(self) -> Iterator[SQLTransaction]:
+        cur = self._connection().cursor()
+        yield SQLTransaction(cur, _STATEMENTS, savepoint=_savepoint(cur))
+
+    def find_candidates(self, query: CandidateQuery) -> Candidates:
+        """Everything a decision may read for one request (a dry run reads this way)."""
+        with self._reading() as tx:
+            return tx.find_candidates(query)
+
+    def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
+        """Write one decision in its own transaction."""
+        with self.transaction() as tx:
+            return tx.apply(decision)
+
+    def get_lead(self, lead_id: str) -> Lead | None:
+        """The lead with this id."""
+        with self._reading() as tx:
+            return tx.get_lead(lead_id.lower())
+
+    def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
+        """Leads whose indexed `field` has match key `key`."""
+        with self._reading() as tx:
+            return tx.find_leads(field, key)
+
+    def activities(self, lead_id: str) -> tuple[Activity, ...]:
+        """A lead's activities, newest first."""
+        with self._reading() as tx:
+            return tx.activities(lead_id.lower())
+
+    def save_visitor(self, visitor: Visitor) -> None:
+        """Add or replace an anonymous visitor and its visits."""
+        with self.transaction() as tx:
+            tx.save_visitor(visitor)
+
+    def visitor(self, visitor_id: str) -> Visitor | None:
+        """The visitor with this tracking id."""
+        with self._reading() as tx:
+            return tx.get_visitor(visitor_id)
+
+    def add_account(self, account: Account) -> None:
+        """Add an account leads can be linked to."""
+        with self.transaction() as tx:
+            tx.add_account(account)
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+def _savepoint(cur: sqlite3.Cursor) -> Callable[[Callable[[], None]], Result[None, StoreConflict]]:
+    def run(write: Callable[[], None]) -> Result[None, StoreConflict]:
+        cur.execute("SAVEPOINT decision")
+        try:
+            write()
+        except (sqlite3.IntegrityError, Conflict) as exc:
+            cur.execute("ROLLBACK TO decision")
+            cur.execute("RELEASE decision")
+            return conflict_from(exc)
+        cur.execute("RELEASE decision")
+        return OK
+
+    return run
