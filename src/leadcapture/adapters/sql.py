@@ -226,27 +226,8 @@ class SQLTransaction:
             case Create(lead=lead, index=index, activity=activity):
                 self._insert_lead(lead, index)
                 self._insert_activity(activity)
-            case Update(lead=lead, index=index, previous_index=previous, activity=activity, expected_version=version):
-                cur.execute(
-                    sql.update_lead,
-                    (
-                        _encode(lead.fields).decode(),
-                        to_micros(lead.modified_on),
-                        _micros_or_none(lead.last_activity_on),
-                        lead.related_company_id,
-                        lead.version,
-                        lead.id,
-                        version,
-                    ),
-                )
-                if cur.rowcount != 1:
-                    raise Conflict(f"lead {lead.id} changed since it was read")
-                kept = set(index) & set(previous)
-                for entry in previous:
-                    if entry not in kept:
-                        cur.execute(sql.delete_unique if entry.unique else sql.delete_lookup, _entry_row(entry, lead.id))
-                self._insert_entries(lead.id, [entry for entry in index if entry not in kept])
-                self._insert_activity(activity)
+            case Update():
+                self._update(decision)
             case Convert(lead=lead, index=index, activity=activity, visit_activities=visits):
                 cur.execute(sql.convert_visitor, (True, lead.id, False))
                 if cur.rowcount != 1:
@@ -260,6 +241,29 @@ class SQLTransaction:
                     cur.execute(sql.insert_activity_if_lead, (*_activity_row(activity), activity.lead_id))
             case _:
                 assert_never(decision)
+
+    def _update(self, decision: Update) -> None:
+        cur, sql, lead = self._cur, self._sql, decision.lead
+        cur.execute(
+            sql.update_lead,
+            (
+                _encode(lead.fields).decode(),
+                to_micros(lead.modified_on),
+                _micros_or_none(lead.last_activity_on),
+                lead.related_company_id,
+                lead.version,
+                lead.id,
+                decision.expected_version,
+            ),
+        )
+        if cur.rowcount != 1:
+            raise Conflict(f"lead {lead.id} changed since it was read")
+        kept = set(decision.index) & set(decision.previous_index)
+        for entry in decision.previous_index:
+            if entry not in kept:
+                cur.execute(sql.delete_unique if entry.unique else sql.delete_lookup, _entry_row(entry, lead.id))
+        self._insert_entries(lead.id, [entry for entry in decision.index if entry not in kept])
+        self._insert_activity(decision.activity)
 
     def _insert_lead(self, lead: Lead, index: tuple[IndexEntry, ...]) -> None:
         self._cur.execute(

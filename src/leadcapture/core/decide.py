@@ -214,7 +214,7 @@ def _reject(ctx: _Context, match: Match, problem: Problem) -> Reject:
     return Reject(problem=problem, activity=None, explanation=explanation)
 
 
-def _capture_activity(
+def _capture_activity(  # noqa: PLR0913 - the activity's parts, the last one keyword-only
     ctx: _Context,
     lead_id: str,
     outcome: str,

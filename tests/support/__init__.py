@@ -1,0 +1,1 @@
+"""Test support: real services the integration and conformance tests start for themselves."""
