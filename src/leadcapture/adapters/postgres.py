@@ -21,7 +21,7 @@ from returns.result import Result
 from leadcapture.adapters.sql import OK, Conflict, SQLTransaction, Statements, conflict_from
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.match import CandidateQuery, Candidates
-from leadcapture.core.records import Account, Activity, Lead, Visitor
+from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
 from leadcapture.ports import StoreConflict
 
 _STATEMENTS: Final = Statements("%s")
@@ -85,6 +85,16 @@ class PostgresLeadStore:
         """The lead with this id."""
         with self._reading() as tx:
             return tx.get_lead(lead_id.lower())
+
+    def leads(self) -> tuple[Lead, ...]:
+        """Every lead, in creation order."""
+        with self._reading() as tx:
+            return tx.all_leads()
+
+    def index_entries(self, lead_id: str) -> tuple[IndexEntry, ...]:
+        """The (field, key) entries indexed for a lead."""
+        with self._reading() as tx:
+            return tx.index_entries(lead_id)
 
     def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
         """Leads whose indexed `field` has match key `key`."""

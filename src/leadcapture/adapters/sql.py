@@ -119,6 +119,8 @@ class Statements:
             " WHERE visitor_id = ? ORDER BY visited_on, id",
         )
         self.account_exists = sql("SELECT 1 FROM accounts WHERE id = ?")
+        self.unique_entries = sql("SELECT field, key FROM lead_unique_values WHERE lead_id = ? ORDER BY field, key")
+        self.lookup_entries = sql("SELECT field, key FROM lead_lookup_values WHERE lead_id = ? ORDER BY field, key")
         self.insert_lead = sql(f"INSERT INTO leads ({LEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)")
         self.update_lead = sql(
             "UPDATE leads SET fields = ?, modified_on = ?, last_activity_on = ?, related_company_id = ?, version = ?"
@@ -289,6 +291,19 @@ class SQLTransaction:
 
     def _insert_activity(self, activity: Activity) -> None:
         self._cur.execute(self._sql.insert_activity, _activity_row(activity))
+
+    def all_leads(self) -> tuple[Lead, ...]:
+        """Every lead, in creation order."""
+        self._cur.execute(f"SELECT {LEAD_COLUMNS} FROM leads ORDER BY auto_number")
+        return tuple(lead_from_row(row) for row in self._cur.fetchall())
+
+    def index_entries(self, lead_id: str) -> tuple[IndexEntry, ...]:
+        """The (field, key) entries indexed for a lead, unique ones first, each group sorted."""
+        entries: list[IndexEntry] = []
+        for statement, unique in ((self._sql.unique_entries, True), (self._sql.lookup_entries, False)):
+            self._cur.execute(statement, (lead_id,))
+            entries.extend(IndexEntry(field=row[0], key=row[1], unique=unique) for row in self._cur.fetchall())
+        return tuple(entries)
 
     def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
         """Leads whose indexed `field` has match key `key`."""
