@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from tests.support.determinism import START, CountingIds, SteppingClock
 
 from leadcapture import Account, Engine, InMemoryLeadStore, UpdateBehavior, Visit, Visitor
 from leadcapture.adapters.postgres import PostgresLeadStore
 from leadcapture.adapters.sqlite import SQLiteLeadStore
-from tests.support.determinism import START, CountingIds, SteppingClock
 
 _TABLES = ("activities", "lead_unique_values", "lead_lookup_values", "leads", "visits", "visitors", "accounts")
 
@@ -69,7 +69,7 @@ class StoresAgree(RuleBasedStateMachine):
         self.visitor_ids: list[str] = []
         self.visitor_numbers = iter(range(1, 10_000))
 
-    def _all(self, call: Any) -> list[Any]:  # noqa: ANN401 - whatever the call answers
+    def _all(self, call: Any) -> list[Any]:
         answers = [call(engine) for engine in self.engines]
         first = answers[0]
         for other in answers[1:]:
@@ -86,7 +86,12 @@ class StoresAgree(RuleBasedStateMachine):
 
     @precondition(lambda self: self.lead_ids or self.visitor_ids)
     @rule(data=st.data(), body=capture_bodies(), behavior=behaviors)
-    def capture_by_prospect_id(self, data: st.DataObject, body: dict[str, Any], behavior: UpdateBehavior | None) -> None:
+    def capture_by_prospect_id(
+        self,
+        data: st.DataObject,
+        body: dict[str, Any],
+        behavior: UpdateBehavior | None,
+    ) -> None:
         """A capture naming an existing lead or visitor answers the same everywhere (R-M4..R-M6)."""
         body["ProspectId"] = data.draw(st.sampled_from(self.lead_ids + self.visitor_ids))
         self.capture(body, behavior)
@@ -146,11 +151,11 @@ def _empty(*stores: SQLiteLeadStore | PostgresLeadStore) -> None:
     for store in stores:
         with store.transaction() as tx:
             for table in _TABLES:
-                tx._cur.execute(f"DELETE FROM {table}")  # noqa: SLF001, S608 - test-only reset of fixed tables
+                tx._cur.execute(f"DELETE FROM {table}")  # noqa: S608 - test-only reset of fixed tables
 
 
 @pytest.fixture
-def agreement(sqlite_path: Path, postgres_url: str) -> Any:  # noqa: ANN401 - a state machine's TestCase class
+def agreement(sqlite_path: Path, postgres_url: str) -> Any:
     """The machine wired to one SQLite file and one PostgreSQL database, emptied before every run."""
     sqlite_store = SQLiteLeadStore(sqlite_path, synchronous="NORMAL")
     postgres_store = PostgresLeadStore(postgres_url)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.support.postgres import create_database, throwaway_cluster
 
 _database_numbers = itertools.count(1)
