@@ -151,7 +151,7 @@ def _empty(*stores: SQLiteLeadStore | PostgresLeadStore) -> None:
     for store in stores:
         with store.transaction() as tx:
             for table in _TABLES:
-                tx._cur.execute(f"DELETE FROM {table}")  # noqa: S608 - test-only reset of fixed tables
+                tx._cur.execute(f"DELETE FROM {table}")
 
 
 @pytest.fixture
