@@ -155,6 +155,9 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
 
 def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
     plan = plan_update(lead, ctx.request, ctx.behavior, ctx.schema)
+    cleared = [c.field for c in plan.changes if not c.new and (spec := ctx.schema.get(c.field)) and spec.is_mandatory]
+    if cleared:
+        return _reject(ctx, match, mandatory_missing(cleared))
     fields = apply_changes(lead.fields, plan.changes)
     changed_unique = {c.field: c.new for c in plan.changes if c.new and c.field in ctx.schema.unique_fields}
     clash = _unique_clash(ctx, match, changed_unique, lead_id=lead.id)
