@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import assert_never
+from datetime import datetime
+from typing import Any, assert_never
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -13,6 +14,7 @@ from returns.result import Failure, Result, Success
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
+from leadcapture.keys import ApiKey
 from leadcapture.ports import StoreConflict
 
 _OK: Result[None, StoreConflict] = Success(None)
@@ -34,12 +36,47 @@ class InMemoryLeadStore:
         self._activities: dict[str, list[Activity]] = {}
         self._visitors: dict[str, Visitor] = {}
         self._accounts: dict[str, Account] = {}
+        self._keys: dict[str, ApiKey] = {}
+        self._undo: list[Callable[[], None]] | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[InMemoryLeadStore]:
-        """Hold the store's lock for a batch of reads and applies; they see each other in order."""
+        """Hold the store's lock for a batch of reads and applies; they see each other in order.
+
+        An exception in the block undoes everything applied in it, as a database rollback would.
+        """
         with self._lock:
-            yield self
+            if self._undo is not None:
+                yield self  # a nested block joins the outer transaction
+                return
+            self._undo = []
+            try:
+                yield self
+            except BaseException:
+                for undo in reversed(self._undo):
+                    undo()
+                raise
+            finally:
+                self._undo = None
+
+    def _set(self, mapping: dict[Any, Any], key: object, value: object) -> None:
+        """Set `mapping[key]`, remembering how to undo it inside a transaction."""
+        self._remember(mapping, key)
+        mapping[key] = value
+
+    def _delete(self, mapping: dict[Any, Any], key: object) -> None:
+        """Remove `mapping[key]`, remembering how to undo it inside a transaction."""
+        self._remember(mapping, key)
+        del mapping[key]
+
+    def _remember(self, mapping: dict[Any, Any], key: object) -> None:
+        if self._undo is None:
+            return
+        if key in mapping:
+            old = mapping[key]
+            self._undo.append(lambda: mapping.__setitem__(key, old))
+        else:
+            self._undo.append(lambda: mapping.pop(key, None))
 
     def find_candidates(self, query: CandidateQuery) -> Candidates:
         """The lead or visitor with the ProspectId, the holders of each key, and whether the account exists."""
@@ -68,11 +105,11 @@ class InMemoryLeadStore:
                         return Failure(StoreConflict(reason=f"visitor {lead.id} is gone or already converted"))
                     written = self._write(lead, index, (*visits, activity), expected_version=None)
                     if isinstance(written, Success):
-                        self._visitors[lead.id] = msgspec.structs.replace(visitor, converted=True)
+                        self._set(self._visitors, lead.id, msgspec.structs.replace(visitor, converted=True))
                     return written
                 case Reject(activity=activity):
                     if activity is not None and activity.lead_id in self._leads:
-                        self._activities[activity.lead_id].append(activity)
+                        self._add_activities(activity.lead_id, (activity,))
                     return _OK
                 case _:
                     assert_never(decision)
@@ -95,16 +132,22 @@ class InMemoryLeadStore:
             if entry.unique and holders and any(holder != lead.id for holder in holders):
                 return Failure(StoreConflict(reason=f"{entry.field} value is held by another lead"))
         for old in self._entries.get(lead.id, ()):
-            held = self._index[(old.field, old.key)]
-            del held[lead.id]
-            if not held:
-                del self._index[(old.field, old.key)]
+            held = {holder: None for holder in self._index[(old.field, old.key)] if holder != lead.id}
+            if held:
+                self._set(self._index, (old.field, old.key), held)
+            else:
+                self._delete(self._index, (old.field, old.key))
         for entry in index:
-            self._index.setdefault((entry.field, entry.key), {})[lead.id] = None
-        self._entries[lead.id] = index
-        self._leads[lead.id] = lead
-        self._activities.setdefault(lead.id, []).extend(activities)
+            self._set(
+                self._index, (entry.field, entry.key), {**self._index.get((entry.field, entry.key), {}), lead.id: None}
+            )
+        self._set(self._entries, lead.id, index)
+        self._set(self._leads, lead.id, lead)
+        self._add_activities(lead.id, activities)
         return _OK
+
+    def _add_activities(self, lead_id: str, activities: tuple[Activity, ...]) -> None:
+        self._set(self._activities, lead_id, [*self._activities.get(lead_id, ()), *activities])
 
     def get_lead(self, lead_id: str) -> Lead | None:
         """The lead with this id."""
@@ -124,12 +167,12 @@ class InMemoryLeadStore:
     def save_visitor(self, visitor: Visitor) -> None:
         """Add or replace an anonymous visitor."""
         with self._lock:
-            self._visitors[visitor.id] = visitor
+            self._set(self._visitors, visitor.id, visitor)
 
     def add_account(self, account: Account) -> None:
         """Add an account leads can be linked to."""
         with self._lock:
-            self._accounts[account.id] = account
+            self._set(self._accounts, account.id, account)
 
     def leads(self) -> tuple[Lead, ...]:
         """Every lead, in creation order."""
@@ -145,3 +188,27 @@ class InMemoryLeadStore:
         """The (field, key) entries indexed for a lead."""
         with self._lock:
             return self._entries.get(lead_id, ())
+
+    def add_key(self, key: ApiKey) -> None:
+        """Store a new access key."""
+        with self._lock:
+            self._set(self._keys, key.access_key, key)
+
+    def find_key(self, access_key: str) -> ApiKey | None:
+        """The key with this access key, revoked or not."""
+        with self._lock:
+            return self._keys.get(access_key)
+
+    def list_keys(self) -> tuple[ApiKey, ...]:
+        """Every key, oldest first."""
+        with self._lock:
+            return tuple(self._keys.values())
+
+    def revoke_key(self, access_key: str, *, when: datetime) -> bool:
+        """Revoke a key; False if there is no such key or it was already revoked."""
+        with self._lock:
+            key = self._keys.get(access_key)
+            if key is None or key.revoked_on is not None:
+                return False
+            self._set(self._keys, access_key, msgspec.structs.replace(key, revoked_on=when))
+            return True

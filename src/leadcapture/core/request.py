@@ -19,6 +19,7 @@ from leadcapture.core.names import (
     READ_ONLY_ATTRIBUTES,
     RELATED_COMPANY_ID,
     SEARCH_BY,
+    ExceptionType,
     UpdateBehavior,
 )
 from leadcapture.core.problems import FieldError, Problem, invalid_input, unknown_attributes
@@ -53,11 +54,27 @@ class CaptureRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def decode_body(body: bytes | str) -> Result[list[RawAttribute], Problem]:
-    """Decode a JSON body into its attributes; anything but a non-empty array of pairs is R-V1."""
-    if len(body) > MAX_BODY_BYTES:
-        return Failure(invalid_input("Request body is larger than 1 MiB", rule="R-V8"))
+    """Decode a JSON body into its attributes; anything but a non-empty array of pairs is R-V1.
+
+    The size limit counts UTF-8 bytes, whatever form the body came in (R-V8).
+    """
     try:
-        attributes = _BODY_DECODER.decode(body)
+        data = body.encode() if isinstance(body, str) else body
+    except UnicodeEncodeError:
+        return Failure(invalid_input("Invalid request body: not valid UTF-8", rule="R-V8"))
+    if len(data) > MAX_BODY_BYTES:
+        return Failure(
+            Problem(
+                exception_type=ExceptionType.INVALID_INPUT,
+                message="Request body is larger than 1 MiB",
+                status=413,
+                rule="R-V8",
+            ),
+        )
+    try:
+        attributes = _BODY_DECODER.decode(data)
+    except UnicodeDecodeError:
+        return Failure(invalid_input("Invalid request body: not valid UTF-8", rule="R-V8"))
     except msgspec.DecodeError as exc:
         return Failure(invalid_input(f"Invalid request body: {exc}", rule="R-V1"))
     return _non_empty(attributes)

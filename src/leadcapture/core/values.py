@@ -41,6 +41,7 @@ def match_key(data_type: DataType, stored: str) -> str:
 
 
 _MAX_NUMBER_DIGITS: Final = 18
+_NUMBER_LIMIT: Final = 10**_MAX_NUMBER_DIGITS
 _NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _WEBSITE = re.compile(
     r"(?:https?://)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?::\d{1,5})?(?:[/?#]\S*)?",
@@ -78,6 +79,8 @@ def normalize_value(
         return Success("")
     if "\x00" in text:
         return Failure("contains a NUL character")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _NUMBER_LIMIT:
+        return Failure("number out of range")
     checked = _by_type(spec, value, text, contacts, default_country_code)
     if spec.max_length is not None:
         return checked.bind(lambda stored: _within(spec.max_length or 0, stored))

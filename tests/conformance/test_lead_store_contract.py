@@ -1,0 +1,469 @@
+"""The `LeadStore` contract, run against every store in `STORE_FACTORIES`.
+
+Decisions are made by the real `Engine` (`preview` decides without writing), so every struct applied here is
+one the engine could produce. Deciding two captures before applying either is how a race looks to a store
+(R-M10): the second decision was made on data that has changed since, and the store must refuse it.
+Only the `LeadStore` protocol is used to look at a store, never an adapter's own helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+import pytest
+from returns.result import Failure, Success
+from tests.support.determinism import START, CountingIds, SteppingClock
+
+from leadcapture import (
+    DEFAULT_SCHEMA,
+    Account,
+    CandidateQuery,
+    Candidates,
+    CaptureActivityData,
+    CaptureDecision,
+    Convert,
+    Create,
+    Engine,
+    InMemoryLeadStore,
+    LeadStore,
+    Reject,
+    Schema,
+    StoreConflict,
+    Update,
+    UpdateBehavior,
+    Visit,
+    Visitor,
+    candidate_query,
+    schema_from_toml,
+)
+from leadcapture.adapters.postgres import PostgresLeadStore
+from leadcapture.adapters.sqlite import SQLiteLeadStore
+
+StoreFactory = Callable[[Path, pytest.FixtureRequest], LeadStore]
+D = TypeVar("D", Create, Update, Convert, Reject)
+
+
+def _in_memory(_folder: Path, _request: pytest.FixtureRequest) -> LeadStore:
+    return InMemoryLeadStore()
+
+
+def _sqlite(folder: Path, _request: pytest.FixtureRequest) -> LeadStore:
+    return SQLiteLeadStore(folder / "leads.db")
+
+
+def _postgres(_folder: Path, request: pytest.FixtureRequest) -> LeadStore:
+    return PostgresLeadStore(request.getfixturevalue("postgres_url"))
+
+
+STORE_FACTORIES: list[tuple[str, StoreFactory]] = [
+    ("memory", _in_memory),
+    ("sqlite", _sqlite),
+    ("postgres", _postgres),
+]
+"""Every store under contract: a name for the test id and a factory given a fresh temporary folder."""
+
+VISITOR_ID = "d0000000-0000-4000-8000-00000000000d"
+ACCOUNT_ID = "ac000000-0000-4000-8000-000000000001"
+EMAIL_A = "a@example.com"
+PHONE = "9000000001"
+PHONE_KEY = "+919000000001"
+NON_UNIQUE_PHONE = schema_from_toml("[fields.Phone]\nis_unique = false").unwrap()
+
+
+@pytest.fixture(params=[pytest.param(factory, id=name) for name, factory in STORE_FACTORIES])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LeadStore]:
+    """A new, empty store of each kind; closed afterwards if it can be."""
+    made: LeadStore = request.param(tmp_path, request)
+    yield made
+    close = getattr(made, "close", None)
+    if callable(close):
+        close()
+
+
+def engine_for(store: LeadStore, schema: Schema = DEFAULT_SCHEMA, prefix: int = 0) -> Engine:
+    """An engine over `store` with a stepping clock and counting ids (distinct per `prefix`)."""
+    return Engine(store=store, schema=schema, clock=SteppingClock(), ids=CountingIds(prefix=prefix))
+
+
+def decide(engine: Engine, attributes: object, behavior: UpdateBehavior | None = None) -> CaptureDecision:
+    """The decision the engine makes for `attributes` on the store's current data, without writing it."""
+    return engine.preview(attributes, behavior).unwrap()
+
+
+def decided(kind: type[D], engine: Engine, attributes: object, behavior: UpdateBehavior | None = None) -> D:
+    """The engine's decision for `attributes`, which must be of `kind`."""
+    decision = decide(engine, attributes, behavior)
+    assert isinstance(decision, kind), decision
+    return decision
+
+
+def apply_ok(store: LeadStore, decision: CaptureDecision) -> None:
+    """Apply a decision that the store must accept."""
+    assert store.apply(decision) == Success(None)
+
+
+def assert_conflict(store: LeadStore, decision: CaptureDecision) -> None:
+    """Apply a decision that the store must refuse with a `StoreConflict`."""
+    result = store.apply(decision)
+    assert isinstance(result, Failure), result
+    assert isinstance(result.failure(), StoreConflict)
+
+
+def query(engine: Engine, attributes: object) -> CandidateQuery:
+    """The candidate query the engine would send for `attributes`."""
+    request, _ = engine.validate(attributes).unwrap()
+    return candidate_query(request, engine.schema)
+
+
+def _visitor() -> Visitor:
+    visits = tuple(
+        Visit(
+            id=f"f0000000-0000-4000-8000-00000000000{number}",
+            visited_on=START - timedelta(days=2 - number),
+            page_url=f"https://example.com/page-{number}?utm_source=Google",
+            referrer="https://www.google.com/" if number == 0 else None,
+            source={"Source": "Google"} if number == 0 else {},
+        )
+        for number in range(2)
+    )
+    return Visitor(id=VISITOR_ID, visits=visits)
+
+
+# Create, read back ---------------------------------------------------------------------------------------------
+
+
+def test_applied_create_is_read_back_by_id_key_and_activities(store: LeadStore) -> None:
+    """After a Create, get_lead, find_leads on each indexed key and activities all return what was written."""
+    attributes = {"EmailAddress": "Ann@Example.com", "Phone": PHONE, "FirstName": "Ann"}
+    decision = decided(Create, engine_for(store), attributes)
+    apply_ok(store, decision)
+    assert store.get_lead(decision.lead.id) == decision.lead
+    assert store.find_leads("EmailAddress", "ann@example.com") == (decision.lead,)
+    assert store.find_leads("Phone", PHONE_KEY) == (decision.lead,)
+    assert store.activities(decision.lead.id) == (decision.activity,)
+
+
+def test_reads_of_what_is_not_there_are_empty(store: LeadStore) -> None:
+    """An unknown id has no lead and no activities; an unheld key finds no lead."""
+    apply_ok(store, decide(engine_for(store), {"EmailAddress": EMAIL_A}))
+    unknown = "e0000000-0000-4000-8000-00000000000e"
+    assert store.get_lead(unknown) is None
+    assert store.activities(unknown) == ()
+    assert store.find_leads("EmailAddress", "b@example.com") == ()
+    assert store.find_leads("Phone", PHONE_KEY) == ()
+
+
+def test_create_of_an_existing_lead_id_conflicts(store: LeadStore) -> None:
+    """Applying the same Create twice is refused the second time and writes no second activity."""
+    decision = decided(Create, engine_for(store), {"FirstName": "Ann"})
+    apply_ok(store, decision)
+    assert_conflict(store, decision)
+    assert store.activities(decision.lead.id) == (decision.activity,)
+
+
+# Update --------------------------------------------------------------------------------------------------------
+
+
+def test_applied_update_replaces_the_lead_and_adds_its_activity(store: LeadStore) -> None:
+    """An Update at the current version replaces the lead and adds its activity."""
+    engine = engine_for(store)
+    created = decided(Create, engine, {"EmailAddress": EMAIL_A, "FirstName": "Ann"})
+    apply_ok(store, created)
+    update = decided(Update, engine, {"EmailAddress": EMAIL_A, "FirstName": "Anna", "City": "Pune"})
+    apply_ok(store, update)
+    assert store.get_lead(update.lead.id) == update.lead
+    assert store.find_leads("EmailAddress", EMAIL_A) == (update.lead,)
+    assert store.activities(update.lead.id) == (update.activity, created.activity)
+
+
+def test_update_with_the_wrong_expected_version_conflicts_and_changes_nothing(store: LeadStore) -> None:
+    """An Update whose expected version is not the stored one is refused; lead, keys and activities stay."""
+    engine = engine_for(store)
+    created = decided(Create, engine, {"EmailAddress": EMAIL_A, "Phone": PHONE})
+    apply_ok(store, created)
+    update = decided(Update, engine, {"EmailAddress": EMAIL_A, "Phone": "9000000002", "FirstName": "Ann"})
+    assert_conflict(store, msgspec.structs.replace(update, expected_version=update.expected_version + 1))
+    assert store.get_lead(created.lead.id) == created.lead
+    assert store.find_leads("Phone", PHONE_KEY) == (created.lead,)
+    assert store.find_leads("Phone", "+919000000002") == ()
+    assert store.activities(created.lead.id) == (created.activity,)
+
+
+def test_update_decided_on_stale_data_conflicts(store: LeadStore) -> None:
+    """Of two Updates decided on one version, the second applied is refused and writes nothing."""
+    engine = engine_for(store)
+    created = decided(Create, engine, {"EmailAddress": EMAIL_A})
+    apply_ok(store, created)
+    created_ids = [activity.id for activity in store.activities(created.lead.id)]
+    first = decided(Update, engine, {"EmailAddress": EMAIL_A, "FirstName": "First"})
+    second = decided(Update, engine, {"EmailAddress": EMAIL_A, "FirstName": "Second"})
+    apply_ok(store, first)
+    assert_conflict(store, second)
+    assert store.get_lead(first.lead.id) == first.lead
+    assert [activity.id for activity in store.activities(first.lead.id)] == [first.activity.id, *created_ids]
+
+
+def test_update_replaces_the_leads_index_entries(store: LeadStore) -> None:
+    """An Update that changes or clears an indexed value moves the lead off the old key."""
+    engine = engine_for(store)
+    apply_ok(store, decide(engine, {"EmailAddress": EMAIL_A, "Phone": PHONE}))
+    moved = decided(Update, engine, {"Phone": PHONE, "EmailAddress": "b@example.com"})
+    apply_ok(store, moved)
+    assert store.find_leads("EmailAddress", EMAIL_A) == ()
+    assert store.find_leads("EmailAddress", "b@example.com") == (moved.lead,)
+    assert store.find_leads("Phone", PHONE_KEY) == (moved.lead,)
+    cleared = decided(Update, engine, {"EmailAddress": "b@example.com", "Phone": ""})
+    apply_ok(store, cleared)
+    assert store.find_leads("Phone", PHONE_KEY) == ()
+    assert store.find_leads("EmailAddress", "b@example.com") == (cleared.lead,)
+
+
+def test_a_freed_unique_value_can_be_taken_by_another_lead(store: LeadStore) -> None:
+    """Once an Update moves a lead off a unique email, a new lead may take that email."""
+    engine = engine_for(store)
+    apply_ok(store, decide(engine, {"EmailAddress": EMAIL_A, "Phone": PHONE}))
+    apply_ok(store, decide(engine, {"Phone": PHONE, "EmailAddress": "b@example.com"}))
+    taken = decided(Create, engine, {"EmailAddress": EMAIL_A})
+    apply_ok(store, taken)
+    assert store.find_leads("EmailAddress", EMAIL_A) == (taken.lead,)
+
+
+# Unique and shared entries -------------------------------------------------------------------------------------
+
+
+def test_create_whose_unique_entry_is_held_conflicts_and_writes_nothing(store: LeadStore) -> None:
+    """A Create whose unique email another lead took meanwhile is refused: no lead, no activity, no key."""
+    first = decided(Create, engine_for(store, prefix=1), {"EmailAddress": EMAIL_A, "FirstName": "First"})
+    second = decided(Create, engine_for(store, prefix=2), {"EmailAddress": "A@example.com", "FirstName": "Second"})
+    apply_ok(store, first)
+    assert_conflict(store, second)
+    assert store.get_lead(second.lead.id) is None
+    assert store.activities(second.lead.id) == ()
+    assert store.find_leads("EmailAddress", EMAIL_A) == (first.lead,)
+
+
+def test_refused_create_writes_none_of_its_other_entries(store: LeadStore) -> None:
+    """A Create refused for its held phone leaves its new email and mobile unindexed too."""
+    winner = decide(engine_for(store, prefix=1), {"Phone": PHONE})
+    attributes = {"EmailAddress": "new@example.com", "Mobile": "9000000004", "Phone": PHONE}
+    late = decided(Create, engine_for(store, prefix=2), attributes)
+    apply_ok(store, winner)
+    assert_conflict(store, late)
+    assert store.find_leads("EmailAddress", "new@example.com") == ()
+    assert store.find_leads("Mobile", "+919000000004") == ()
+    assert store.get_lead(late.lead.id) is None
+
+
+def test_non_unique_entry_may_be_shared(store: LeadStore) -> None:
+    """Two leads may hold one value of a non-unique indexed field, and find_leads returns both."""
+    first, second = _two_creates_sharing_a_phone(store)
+    assert [entry.unique for entry in second.index if entry.field == "Phone"] == [False]
+    apply_ok(store, first)
+    apply_ok(store, second)
+    assert {lead.id for lead in store.find_leads("Phone", PHONE_KEY)} == {first.lead.id, second.lead.id}
+
+
+def _two_creates_sharing_a_phone(store: LeadStore) -> tuple[Create, Create]:
+    """Two Creates, decided together, of leads with different emails and one non-unique phone."""
+    first = decided(Create, engine_for(store, NON_UNIQUE_PHONE, prefix=1), {"EmailAddress": EMAIL_A, "Phone": PHONE})
+    second = decided(Create, engine_for(store, NON_UNIQUE_PHONE, prefix=2), {"EmailAddress": "b@x.com", "Phone": PHONE})
+    return first, second
+
+
+# Convert -------------------------------------------------------------------------------------------------------
+
+
+def test_convert_creates_the_lead_and_writes_visit_activities(store: LeadStore) -> None:
+    """A Convert stores the lead under the visitor's id with its visits and capture activity, newest first."""
+    store.save_visitor(_visitor())
+    decision = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    apply_ok(store, decision)
+    assert store.get_lead(VISITOR_ID) == decision.lead
+    assert store.find_leads("EmailAddress", EMAIL_A) == (decision.lead,)
+    assert store.activities(VISITOR_ID) == (decision.activity, *reversed(decision.visit_activities))
+    candidates = store.find_candidates(CandidateQuery(prospect_id=VISITOR_ID, keys=(), related_company_id=None))
+    assert candidates.prospect == decision.lead
+    assert candidates.visitor is None
+
+
+def test_convert_of_an_already_converted_visitor_conflicts(store: LeadStore) -> None:
+    """A Convert decided before the visitor was converted is refused and writes nothing."""
+    store.save_visitor(_visitor())
+    decision = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "FirstName": "Vee"})
+    store.save_visitor(msgspec.structs.replace(_visitor(), converted=True))
+    assert_conflict(store, decision)
+    assert store.get_lead(VISITOR_ID) is None
+    assert store.activities(VISITOR_ID) == ()
+
+
+def test_second_of_two_racing_converts_conflicts(store: LeadStore) -> None:
+    """Of two Converts of one visitor decided together, the second applied is refused and adds nothing."""
+    store.save_visitor(_visitor())
+    first = decided(Convert, engine_for(store, prefix=1), {"ProspectId": VISITOR_ID, "FirstName": "First"})
+    second = decided(Convert, engine_for(store, prefix=2), {"ProspectId": VISITOR_ID, "FirstName": "Second"})
+    apply_ok(store, first)
+    assert_conflict(store, second)
+    assert store.get_lead(VISITOR_ID) == first.lead
+    assert len(store.activities(VISITOR_ID)) == 1 + len(_visitor().visits)
+
+
+# Reject --------------------------------------------------------------------------------------------------------
+
+
+def test_reject_with_a_duplicate_activity_posts_it_on_the_holder(store: LeadStore) -> None:
+    """A duplicate Reject writes only its DuplicateRejected activity, on the lead holding the value."""
+    engine = engine_for(store)
+    lead_a = decided(Create, engine, {"EmailAddress": EMAIL_A})
+    holder = decided(Create, engine, {"Phone": PHONE})
+    apply_ok(store, lead_a)
+    apply_ok(store, holder)
+    reject = decided(Reject, engine, {"EmailAddress": EMAIL_A, "Phone": PHONE})
+    assert reject.activity is not None
+    apply_ok(store, reject)
+    assert reject.activity.lead_id == holder.lead.id
+    assert store.activities(holder.lead.id) == (reject.activity, holder.activity)
+    assert isinstance(reject.activity.data, CaptureActivityData)
+    assert reject.activity.data.outcome == "DuplicateRejected"
+    assert store.activities(lead_a.lead.id) == (lead_a.activity,)
+    assert store.get_lead(lead_a.lead.id) == lead_a.lead
+    assert store.get_lead(holder.lead.id) == holder.lead
+
+
+def test_reject_without_an_activity_writes_nothing(store: LeadStore) -> None:
+    """A Reject without an activity (an unknown account) is accepted and changes nothing."""
+    engine = engine_for(store)
+    created = decided(Create, engine, {"EmailAddress": EMAIL_A})
+    apply_ok(store, created)
+    reject = decided(Reject, engine, {"EmailAddress": EMAIL_A, "City": "Pune", "RelatedCompanyId": ACCOUNT_ID})
+    assert reject.activity is None
+    apply_ok(store, reject)
+    assert store.get_lead(created.lead.id) == created.lead
+    assert store.activities(created.lead.id) == (created.activity,)
+
+
+# Activities ----------------------------------------------------------------------------------------------------
+
+
+def test_activities_are_newest_first(store: LeadStore) -> None:
+    """A lead's activities come back newest first."""
+    engine = engine_for(store)
+    decisions = []
+    for name in ("One", "Two", "Three", "Four"):
+        decision = decide(engine, {"EmailAddress": EMAIL_A, "FirstName": name})
+        assert isinstance(decision, Create | Update)
+        apply_ok(store, decision)
+        decisions.append(decision)
+    activities = store.activities(decisions[0].lead.id)
+    assert [activity.id for activity in activities] == [d.activity.id for d in reversed(decisions)]
+    times = [activity.created_on for activity in activities]
+    assert times == sorted(times, reverse=True)
+
+
+# find_candidates -----------------------------------------------------------------------------------------------
+
+
+def test_find_candidates_by_prospect_id_returns_the_lead(store: LeadStore) -> None:
+    """A ProspectId that is a lead's id gives that lead as the prospect and no visitor."""
+    engine = engine_for(store)
+    created = decided(Create, engine, {"EmailAddress": EMAIL_A})
+    apply_ok(store, created)
+    candidates = store.find_candidates(query(engine, {"ProspectId": created.lead.id.upper(), "FirstName": "Ann"}))
+    assert candidates.prospect == created.lead
+    assert candidates.visitor is None
+
+
+def test_find_candidates_returns_the_visitor_when_no_lead_has_the_id(store: LeadStore) -> None:
+    """A ProspectId that is an unconverted visitor's id gives that visitor, with its visits, and no prospect."""
+    store.save_visitor(_visitor())
+    candidates = store.find_candidates(query(engine_for(store), {"ProspectId": VISITOR_ID}))
+    assert candidates.prospect is None
+    assert candidates.visitor == _visitor()
+
+
+def test_find_candidates_for_an_unknown_prospect_id_finds_nothing(store: LeadStore) -> None:
+    """A ProspectId nobody has gives neither a prospect nor a visitor."""
+    candidates = store.find_candidates(query(engine_for(store), {"ProspectId": VISITOR_ID}))
+    assert candidates == Candidates(prospect=None, visitor=None, holders={}, known_account=False)
+
+
+def test_find_candidates_returns_the_holders_of_each_key(store: LeadStore) -> None:
+    """Each queried (field, key) maps to the leads holding it; a key nobody holds maps to none."""
+    engine = engine_for(store)
+    by_email = decided(Create, engine, {"EmailAddress": EMAIL_A})
+    by_phone = decided(Create, engine, {"Phone": PHONE})
+    apply_ok(store, by_email)
+    apply_ok(store, by_phone)
+    wanted = query(engine, {"EmailAddress": "A@EXAMPLE.COM", "Phone": "+91 90000 00001", "Mobile": "9000000004"})
+    assert wanted.keys == (("EmailAddress", EMAIL_A), ("Phone", PHONE_KEY), ("Mobile", "+919000000004"))
+    candidates = store.find_candidates(wanted)
+    assert candidates.holders["EmailAddress"] == (by_email.lead,)
+    assert candidates.holders["Phone"] == (by_phone.lead,)
+    assert candidates.holders.get("Mobile", ()) == ()
+    assert candidates.prospect is None
+    assert candidates.visitor is None
+
+
+def test_find_candidates_returns_every_holder_of_a_shared_key(store: LeadStore) -> None:
+    """A non-unique key held by two leads gives both as holders."""
+    first, second = _two_creates_sharing_a_phone(store)
+    apply_ok(store, first)
+    apply_ok(store, second)
+    candidates = store.find_candidates(query(engine_for(store, NON_UNIQUE_PHONE), {"Phone": PHONE}))
+    assert {lead.id for lead in candidates.holders["Phone"]} == {first.lead.id, second.lead.id}
+
+
+def test_find_candidates_knows_existing_accounts(store: LeadStore) -> None:
+    """known_account is true only for a RelatedCompanyId of an added account."""
+    engine = engine_for(store)
+    store.add_account(Account(id=ACCOUNT_ID, name="Acme", created_on=START))
+    known = store.find_candidates(query(engine, {"FirstName": "Ann", "RelatedCompanyId": ACCOUNT_ID}))
+    unknown_id = "ac000000-0000-4000-8000-0000000000ff"
+    unknown = store.find_candidates(query(engine, {"FirstName": "Ann", "RelatedCompanyId": unknown_id}))
+    absent = store.find_candidates(query(engine, {"FirstName": "Ann"}))
+    assert (known.known_account, unknown.known_account, absent.known_account) == (True, False, False)
+
+
+# Transactions --------------------------------------------------------------------------------------------------
+
+
+def test_transaction_sees_its_own_writes_in_order_and_commits(store: LeadStore) -> None:
+    """Decisions made inside one transaction see the ones applied before them, and all are kept afterwards."""
+    engine = engine_for(store)
+    with store.transaction() as tx:
+        for name in ("One", "Two"):
+            request, behavior = engine.validate({"EmailAddress": EMAIL_A, "FirstName": name}).unwrap()
+            decision = engine.decide(request, behavior, reader=tx)
+            assert isinstance(decision, Create if name == "One" else Update)
+            assert tx.apply(decision) == Success(None)
+    (stored,) = store.find_leads("EmailAddress", EMAIL_A)
+    assert stored.fields["FirstName"] == "Two"
+    assert len(store.activities(stored.id)) == 2
+
+
+class _AbortError(Exception):
+    """Raised inside a transaction to abandon it."""
+
+
+def _apply_two_then_abort(store: LeadStore, engine: Engine) -> None:
+    """Inside one transaction, update the existing lead and create another, then raise."""
+    with store.transaction() as tx:
+        for attributes in ({"EmailAddress": EMAIL_A, "FirstName": "Changed"}, {"EmailAddress": "b@example.com"}):
+            request, behavior = engine.validate(attributes).unwrap()
+            assert tx.apply(engine.decide(request, behavior, reader=tx)) == Success(None)
+        raise _AbortError
+
+
+def test_transaction_rolls_back_when_the_block_raises(store: LeadStore) -> None:
+    """An exception inside a transaction undoes every decision applied in it."""
+    engine = engine_for(store)
+    created = decided(Create, engine, {"EmailAddress": EMAIL_A, "FirstName": "Ann"})
+    apply_ok(store, created)
+    with pytest.raises(_AbortError):
+        _apply_two_then_abort(store, engine)
+    assert store.get_lead(created.lead.id) == created.lead
+    assert store.activities(created.lead.id) == (created.activity,)
+    assert store.find_leads("EmailAddress", "b@example.com") == ()
