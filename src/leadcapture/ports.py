@@ -17,6 +17,7 @@ from returns.result import Result
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, Lead, Visitor
+from leadcapture.keys import ApiKey
 
 
 class StoreConflict(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,6 +85,26 @@ class LeadStore(Protocol):
 
     def add_account(self, account: Account) -> None:
         """Add an account leads can be linked to."""
+        ...
+
+
+class KeyStore(Protocol):
+    """Where API access keys live (R-H3): only the hash of each secret is stored."""
+
+    def add_key(self, key: ApiKey) -> None:
+        """Store a new access key."""
+        ...
+
+    def find_key(self, access_key: str) -> ApiKey | None:
+        """The key with this access key, revoked or not."""
+        ...
+
+    def list_keys(self) -> tuple[ApiKey, ...]:
+        """Every key, oldest first."""
+        ...
+
+    def revoke_key(self, access_key: str, *, when: datetime) -> bool:
+        """Revoke a key; False if there is no such key or it was already revoked."""
         ...
 
 

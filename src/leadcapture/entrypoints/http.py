@@ -1,0 +1,295 @@
+"""The HTTP app: LeadSquared's `Lead.Capture` and look-ups over the engine, in LeadSquared's wire format.
+
+Every error the app can answer, the framework's own 404/405/413/500 included, uses LeadSquared's envelope
+`{"Status":"Error","ExceptionType":...,"ExceptionMessage":...}` (R-H2). A 500 never carries internals: it
+is logged with a request id that the body also carries.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any, Final
+
+import anyio.to_thread
+import msgspec
+from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from returns.result import Failure, Result, Success
+
+from leadcapture.core.decision import CaptureDecision
+from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
+from leadcapture.core.problems import Problem
+from leadcapture.core.schema import FieldSpec
+from leadcapture.core.values import match_key
+from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
+from leadcapture.keys import ApiKey, secret_matches
+from leadcapture.normalize import STANDARD_NORMALIZER
+from leadcapture.ports import KeyStore
+from leadcapture.service import Engine, answer_for
+from leadcapture.wire.leadsquared import error_envelope, flat_lead, preview_body, success_envelope
+
+log = logging.getLogger("leadcapture.http")
+access_log = logging.getLogger("leadcapture.access")
+
+BASE: Final = "/v2/LeadManagement.svc"
+MAX_BODY_BYTES: Final = 1024 * 1024
+_encode = msgspec.json.Encoder().encode
+
+
+class ApiError(Exception):
+    """An answer in LeadSquared's error envelope, raised from inside a handler."""
+
+    def __init__(self, problem: Problem, *, headers: Mapping[str, str] | None = None) -> None:
+        """Answer `problem` with its status."""
+        super().__init__(problem.message)
+        self.problem = problem
+        self.headers = dict(headers or {})
+
+
+def _json(body: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response[bytes]:
+    return Response(_encode(body), status_code=status, media_type=MediaType.JSON, headers=dict(headers or {}))
+
+
+def _error(problem: Problem, headers: Mapping[str, str] | None = None) -> Response[bytes]:
+    return _json(error_envelope(problem), problem.status, headers)
+
+
+_FRAMEWORK_ERRORS: Final = {
+    404: (ExceptionType.NOT_FOUND, "The API could not be found. Please check the API signature."),
+    405: (ExceptionType.NOT_FOUND, "The API does not accept this HTTP method. Please check the API signature."),
+    413: (ExceptionType.INVALID_INPUT, "Request body is larger than 1 MiB"),
+}
+
+
+def _problem_for_status(status: int, detail: str) -> Problem:
+    exception_type, message = _FRAMEWORK_ERRORS.get(status, (ExceptionType.INVALID_INPUT, detail or "Bad request"))
+    return Problem(exception_type=exception_type, message=message, status=status, rule="R-H2")
+
+
+def _on_api_error(_: Request[Any, Any, Any], exc: ApiError) -> Response[bytes]:
+    return _error(exc.problem, exc.headers)
+
+
+def _on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    if exc.status_code >= 500:  # noqa: PLR2004 - the server-fault range
+        return _on_server_error(_, exc)
+    return _error(_problem_for_status(exc.status_code, exc.detail), exc.headers)
+
+
+def _on_server_error(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    request_id = uuid.uuid4().hex
+    log.error("request %s failed", request_id, exc_info=exc)
+    problem = Problem(
+        exception_type=ExceptionType.SERVER_ERROR,
+        message=f"The API call failed because of a server fault. Request id: {request_id}",
+        status=500,
+        rule="R-H2",
+    )
+    return _error(problem, {"X-Request-Id": request_id})
+
+
+def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Query parameters by case-folded name (LeadSquared's names are case-insensitive)."""
+    return {name.casefold(): value for name, value in request.query_params.items()}
+
+
+INVALID_ACCESS: Final = Problem(
+    exception_type=ExceptionType.INVALID_ACCESS,
+    message="Invalid Access Details provided.",
+    status=401,
+    rule="R-H3",
+)
+
+
+_caller: contextvars.ContextVar[list[str | None]] = contextvars.ContextVar("leadcapture_caller")
+
+
+def _access_log_middleware(app: ASGIApp) -> ASGIApp:
+    """One log line per request: method, path (never the query, which may hold secrets), status, time, key."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        holder: list[str | None] = [None]
+        _caller.set(holder)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        http_scope: HTTPScope = scope
+        try:
+            await app(scope, receive, send_and_note)
+        finally:
+            access_log.info(
+                "%s %s %d %.1fms key=%s",
+                http_scope["method"],
+                http_scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                holder[0] or "-",
+            )
+
+    return middleware
+
+
+class Gate:
+    """Checks a request's keys (R-H3) and its caller's rate limit (R-H4)."""
+
+    def __init__(self, keys: KeyStore, limiter: RateLimiter) -> None:
+        """Authenticate against `keys`, limit with `limiter`."""
+        self._keys = keys
+        self._limiter = limiter
+
+    async def admit(self, request: Request[Any, Any, Any]) -> ApiKey:
+        """The caller's key; raises ApiError 401 for bad keys and 429 over the limit."""
+        query = _query(request)
+        access = query.get("accesskey") or request.headers.get("x-lsq-accesskey")
+        secret = query.get("secretkey") or request.headers.get("x-lsq-secretkey")
+        if not access or not secret:
+            raise ApiError(INVALID_ACCESS)
+        key = await anyio.to_thread.run_sync(self._keys.find_key, access)
+        if key is None or not secret_matches(key, secret):
+            raise ApiError(INVALID_ACCESS)
+        _caller.get([None])[0] = key.name
+        retry_after = self._limiter.hit(key.access_key)
+        if retry_after is not None:
+            limit = self._limiter.limit
+            problem = Problem(
+                exception_type=ExceptionType.RATE_LIMITED,
+                message=f"API calls exceeded the limit of {limit.amount} in {limit.seconds} second(s)",
+                status=429,
+                rule="R-H4",
+            )
+            raise ApiError(problem, headers={"Retry-After": str(retry_after)})
+        return key
+
+
+async def _admit(request: Request[Any, Any, Any]) -> ApiKey:
+    gate: Gate = request.app.state.gate
+    return await gate.admit(request)
+
+
+def _engine(request: Request[Any, Any, Any]) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+@post(f"{BASE}/Lead.Capture", status_code=200)
+async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Create or update a lead (R-M, R-B, R-U); `dryRun=true` previews instead (R-D1, R-D2)."""
+    await _admit(request)
+    engine = _engine(request)
+    query = _query(request)
+    body = await request.body()
+    behavior = query.get("leadupdatebehavior")
+    if query.get("dryrun", "").casefold() == "true":
+        preview = await anyio.to_thread.run_sync(engine.preview, body, behavior)
+        return _preview_response(preview)
+    captured = await anyio.to_thread.run_sync(engine.capture, body, behavior)
+    if isinstance(captured, Success):
+        return _json(success_envelope(captured.unwrap()))
+    return _error(captured.failure())
+
+
+@get(f"{BASE}/Leads.GetById")
+async def get_by_id(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The lead with this id, as a one-element array, or `[]`."""
+    await _admit(request)
+    lead_id = _query(request).get("id", "").strip().lower()
+    lead = await anyio.to_thread.run_sync(_engine(request).store.get_lead, lead_id) if lead_id else None
+    return _json([flat_lead(lead)] if lead is not None else [])
+
+
+@get(f"{BASE}/Leads.GetByEmailaddress")
+async def get_by_email(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The leads with this email address, compared case-insensitively (R-N1)."""
+    await _admit(request)
+    email = _query(request).get("emailaddress", "").strip()
+    key = match_key(DataType.EMAIL, email)
+    leads = await anyio.to_thread.run_sync(_engine(request).store.find_leads, EMAIL, key)
+    return _json([flat_lead(lead) for lead in leads])
+
+
+@get(f"{BASE}/RetrieveLeadByPhoneNumber")
+async def get_by_phone(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The leads with this phone number, compared on E.164 (R-N2)."""
+    await _admit(request)
+    engine = _engine(request)
+    raw = _query(request).get("phone", "").strip()
+    stored = STANDARD_NORMALIZER.phone(raw, engine.schema.default_country_code) if raw else None
+    if stored is None:
+        return _json([])
+    leads = await anyio.to_thread.run_sync(engine.store.find_leads, PHONE, match_key(DataType.PHONE, stored))
+    return _json([flat_lead(lead) for lead in leads])
+
+
+@get(f"{BASE}/LeadsMetaData.Get")
+async def leads_metadata(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The lead schema: every field with its type and flags."""
+    await _admit(request)
+    return _json([_field_metadata(spec) for spec in _engine(request).schema.fields])
+
+
+@get("/health")
+async def health(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """200 once the database answers."""
+    await anyio.to_thread.run_sync(_engine(request).store.get_lead, "00000000-0000-0000-0000-000000000000")
+    return _json({"Status": "Success"})
+
+
+def create_app(
+    *,
+    engine: Engine,
+    keys: KeyStore,
+    rate_limit: RateLimit | None = None,
+    limiter_storage: str = "memory://",
+) -> Litestar:
+    """The Litestar app serving `engine`, authenticating callers with `keys`."""
+    gate = Gate(keys, RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage))
+    return Litestar(
+        route_handlers=[lead_capture, get_by_id, get_by_email, get_by_phone, leads_metadata, health],
+        exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
+        request_max_body_size=MAX_BODY_BYTES,
+        middleware=[_access_log_middleware],
+        state=State({"engine": engine, "gate": gate}),
+        debug=False,
+    )
+
+
+def _preview_response(preview: Result[CaptureDecision, Problem]) -> Response[bytes]:
+    """The real call's answer (same status and envelope) plus `"Preview"` (R-D2)."""
+    if isinstance(preview, Failure):
+        problem = preview.failure()
+        return _json(preview_body(error_envelope(problem), None), problem.status)
+    decision = preview.unwrap()
+    answer = answer_for(decision)
+    if isinstance(answer, Success):
+        return _json(preview_body(success_envelope(answer.unwrap()), decision))
+    problem = answer.failure()
+    return _json(preview_body(error_envelope(problem), decision), problem.status)
+
+
+def _field_metadata(spec: FieldSpec) -> dict[str, Any]:
+    return {
+        "SchemaName": spec.schema_name,
+        "DisplayName": spec.display_name,
+        "DataType": spec.data_type.value,
+        "IsMandatory": spec.is_mandatory,
+        "MaxLength": spec.max_length,
+        "IsUnique": spec.is_unique,
+        "IsSourceField": spec.is_source_field,
+        "Options": list(spec.options),
+    }
