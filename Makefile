@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint typecheck imports unit bench docs clean
+.PHONY: install test lint typecheck imports unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,6 @@ test: lint typecheck imports unit
 bench: install
 	$(BIN)/python -m bench
 
-docs: install
-	$(BIN)/python -m leadcapture.docs_gen
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
