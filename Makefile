@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 
 typecheck: install
 	$(BIN)/mypy src
