@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint typecheck imports unit bench clean
+.PHONY: install test lint typecheck imports unit run bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ unit: install
 	$(BIN)/pytest -q
 
 test: lint typecheck imports unit
+
+run: install
+	$(BIN)/leadcapture serve
 
 bench: install
 	$(BIN)/python -m bench

@@ -38,7 +38,7 @@ def hash_secret(secret: str) -> str:
 
 def issue_key(name: str, *, now: datetime) -> tuple[ApiKey, IssuedKey]:
     """A new access key and secret: the stored record, and what to show the owner once."""
-    access_key = "u$r" + secrets.token_hex(16)
+    access_key = "lc" + secrets.token_hex(16)
     secret = secrets.token_hex(32)
     stored = ApiKey(access_key=access_key, name=name, secret_hash=hash_secret(secret), created_on=now)
     return stored, IssuedKey(access_key=access_key, secret_key=secret)
