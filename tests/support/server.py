@@ -1,0 +1,83 @@
+"""A real `leadcapture serve` process on a free 127.0.0.1 port, over a SQLite file of the test's own."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from tests.support.postgres import free_port
+
+
+@dataclass
+class RunningServer:
+    """A started server: where it listens, the key it printed, and how to stop and start it again."""
+
+    base_url: str
+    access_key: str
+    secret_key: str
+    database: str
+    args: list[str]
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """The printed key as LeadSquared's query parameters."""
+        return {"accessKey": self.access_key, "secretKey": self.secret_key}
+
+    def stop(self) -> None:
+        """Stop the server and wait for it."""
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        """Start the same command again on the same database and port."""
+        self.stop()
+        self.process = _start(self.args, self.base_url, self.log)
+
+
+def _start(args: list[str], base_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "leadcapture.entrypoints.cli", "serve", *args],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            msg = f"server exited with {process.returncode}: {log.read_text()}"
+            raise RuntimeError(msg)
+        time.sleep(0.2)
+    process.kill()
+    msg = "server did not answer /health within 60 s"
+    raise RuntimeError(msg)
+
+
+def start_server(tmp_path: Path, *extra: str) -> RunningServer:
+    """Start `leadcapture serve` with `extra` options and read the first key it prints."""
+    database = f"sqlite:///{tmp_path / 'leads.db'}"
+    port = free_port()
+    args = ["--database", database, "--port", str(port), *extra]
+    base_url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    process = _start(args, base_url, log)
+    banner = log.read_text()
+    access = re.search(r"AccessKey: (\S+)", banner)
+    secret = re.search(r"SecretKey: (\S+)", banner)
+    assert access is not None, banner
+    assert secret is not None, banner
+    return RunningServer(base_url, access.group(1), secret.group(1), database, args, log, process)
