@@ -218,3 +218,26 @@ def test_M10_sixteen_threads_capturing_one_new_email_make_one_lead(server: Runni
     assert [a.status_code for a in answers] == [200] * 16
     assert len({a.json()["Message"]["Id"] for a in answers}) == 1
     assert sum(a.json()["Message"]["IsCreated"] for a in answers) == 1
+
+
+def test_H5_activities_newest_first_filtered_and_paged(server: RunningServer) -> None:
+    """R-H5, R-A1: ProspectActivity.svc/Retrieve lists a lead's Lead Capture activities newest first."""
+    first = _capture(server, _body(EmailAddress="history@example.com", Source="Google")).json()["Message"]
+    second = _capture(server, _body(EmailAddress="history@example.com", Source="Facebook")).json()["Message"]
+    url = f"{server.base_url}/v2/ProspectActivity.svc/Retrieve"
+    params = server.keys | {"leadId": first["Id"]}
+    everything = httpx.post(url, params=params, timeout=30).json()
+    assert everything["RecordCount"] == 2
+    assert [a["Id"] for a in everything["ProspectActivities"]] == [second["RelatedId"], first["RelatedId"]]
+    assert everything["ProspectActivities"][0]["EventCode"] == 23
+    assert everything["ProspectActivities"][0]["Data"]["source"] == {"Source": "Facebook"}
+    paged = httpx.post(
+        url,
+        params=params,
+        json={"Parameter": {"ActivityEvent": 23}, "Paging": {"Offset": 1, "RowCount": 1}},
+        timeout=30,
+    ).json()
+    assert paged["RecordCount"] == 2
+    assert [a["Id"] for a in paged["ProspectActivities"]] == [first["RelatedId"]]
+    other_event = httpx.post(url, params=params, json={"Parameter": {"ActivityEvent": 1}}, timeout=30).json()
+    assert other_event == {"RecordCount": 0, "ProspectActivities": []}

@@ -25,7 +25,7 @@ from returns.result import Failure, Result, Success
 
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
-from leadcapture.core.problems import Problem
+from leadcapture.core.problems import Problem, invalid_input
 from leadcapture.core.schema import FieldSpec
 from leadcapture.core.values import match_key
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
@@ -243,6 +243,58 @@ async def leads_metadata(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _json([_field_metadata(spec) for spec in _engine(request).schema.fields])
 
 
+class _ActivityFilter(msgspec.Struct, frozen=True, rename="pascal"):
+    activity_event: int | None = None
+
+
+class _Paging(msgspec.Struct, frozen=True, rename="pascal"):
+    offset: int = 0
+    row_count: int = 100
+
+
+class ActivityQuery(msgspec.Struct, frozen=True, rename="pascal"):
+    """The optional body of `ProspectActivity.svc/Retrieve`."""
+
+    parameter: _ActivityFilter = _ActivityFilter()
+    paging: _Paging = _Paging()
+
+
+_ACTIVITY_QUERY: Final = msgspec.json.Decoder(ActivityQuery)
+
+
+@post("/v2/ProspectActivity.svc/Retrieve", status_code=200)
+async def retrieve_activities(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """A lead's activities, newest first, optionally of one event code and paged (R-H5)."""
+    await _admit(request)
+    lead_id = _query(request).get("leadid", "").strip().lower()
+    raw = await request.body()
+    try:
+        query = _ACTIVITY_QUERY.decode(raw) if raw.strip() else ActivityQuery()
+    except msgspec.DecodeError as exc:
+        raise ApiError(invalid_input(f"Invalid request body: {exc}", rule="R-H5")) from exc
+    if query.paging.offset < 0 or not 0 < query.paging.row_count <= 1000:  # noqa: PLR2004 - the page-size bound
+        raise ApiError(invalid_input("Paging needs Offset >= 0 and 1 <= RowCount <= 1000", rule="R-H5"))
+    activities = await anyio.to_thread.run_sync(_engine(request).store.activities, lead_id) if lead_id else ()
+    event = query.parameter.activity_event
+    chosen = [a for a in activities if event is None or a.event_code == event]
+    page = chosen[query.paging.offset : query.paging.offset + query.paging.row_count]
+    return _json(
+        {
+            "RecordCount": len(chosen),
+            "ProspectActivities": [
+                {
+                    "Id": activity.id,
+                    "EventCode": activity.event_code,
+                    "EventName": activity.event_name,
+                    "CreatedOn": activity.created_on.strftime("%Y-%m-%d %H:%M:%S"),
+                    "Data": msgspec.to_builtins(activity.data),
+                }
+                for activity in page
+            ],
+        },
+    )
+
+
 @get("/health")
 async def health(request: Request[Any, Any, Any]) -> Response[bytes]:
     """200 once the database answers."""
@@ -260,7 +312,15 @@ def create_app(
     """The Litestar app serving `engine`, authenticating callers with `keys`."""
     gate = Gate(keys, RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage))
     return Litestar(
-        route_handlers=[lead_capture, get_by_id, get_by_email, get_by_phone, leads_metadata, health],
+        route_handlers=[
+            lead_capture,
+            get_by_id,
+            get_by_email,
+            get_by_phone,
+            leads_metadata,
+            retrieve_activities,
+            health,
+        ],
         exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
         request_max_body_size=MAX_BODY_BYTES,
         middleware=[_access_log_middleware],
