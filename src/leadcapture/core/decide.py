@@ -48,14 +48,14 @@ from leadcapture.core.values import match_key
 DUPLICATE_REJECTED = "DuplicateRejected"
 
 
-class NewIds(msgspec.Struct, frozen=True, kw_only=True):
+class NewIds(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The ids a capture would give a new lead and its Lead Capture activity; made by the shell."""
 
     lead_id: str
     activity_id: str
 
 
-class _Context(msgspec.Struct, frozen=True, kw_only=True):
+class _Context(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     request: CaptureRequest
     candidates: Candidates
     schema: Schema

@@ -14,7 +14,7 @@ from leadcapture.core.problems import Problem
 from leadcapture.core.records import Activity, FieldChange, IndexEntry, Lead
 
 
-class IdentifierLookup(msgspec.Struct, frozen=True, kw_only=True):
+class IdentifierLookup(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What one identifier found when the match was resolved (R-D2)."""
 
     identifier: str
@@ -24,7 +24,7 @@ class IdentifierLookup(msgspec.Struct, frozen=True, kw_only=True):
     lead_ids: tuple[str, ...] = ()
 
 
-class FieldLeftAlone(msgspec.Struct, frozen=True, kw_only=True):
+class FieldLeftAlone(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A submitted field the capture does not set, and why (R-D2)."""
 
     field: str
@@ -32,7 +32,7 @@ class FieldLeftAlone(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
 
 
-class Explanation(msgspec.Struct, frozen=True, kw_only=True):
+class Explanation(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Why a decision came out as it did: the rule, the search, the changes and what was left alone."""
 
     outcome: Outcome
@@ -47,7 +47,7 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True):
     notes: tuple[str, ...] = ()
 
 
-class Create(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Create(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """Create `lead` and post `activity` on it (R-M1, R-M4, R-M7, R-M9)."""
 
     lead: Lead
@@ -56,7 +56,7 @@ class Create(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     explanation: Explanation
 
 
-class Update(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Update(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """Replace the lead at `expected_version` by `lead` and post `activity` (R-M5, R-M8)."""
 
     lead: Lead
@@ -68,7 +68,7 @@ class Update(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     explanation: Explanation
 
 
-class Convert(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Convert(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """Turn visitor `lead.id` into `lead`, posting the capture activity and its visits (R-M6)."""
 
     lead: Lead
@@ -78,7 +78,7 @@ class Convert(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     explanation: Explanation
 
 
-class Reject(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Reject(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """Change no lead; answer `problem`. A duplicate still posts `activity` on the lead holding the value (R-U3)."""
 
     problem: Problem
@@ -93,7 +93,7 @@ Applicable = Create | Update | Convert
 """The decisions that write a lead."""
 
 
-class CaptureReceipt(msgspec.Struct, frozen=True, kw_only=True):
+class CaptureReceipt(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A capture that was applied: the lead, its Lead Capture activity, and the decision behind it (R-H1)."""
 
     lead_id: str

@@ -19,7 +19,7 @@ from leadcapture.core.schema import Schema
 from leadcapture.core.values import match_key
 
 
-class CandidateQuery(msgspec.Struct, frozen=True, kw_only=True):
+class CandidateQuery(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What a store must look up for one request."""
 
     prospect_id: str | None
@@ -28,7 +28,7 @@ class CandidateQuery(msgspec.Struct, frozen=True, kw_only=True):
     related_company_id: str | None
 
 
-class Candidates(msgspec.Struct, frozen=True, kw_only=True):
+class Candidates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A store's answer to a `CandidateQuery`: everything the decision may need to read."""
 
     prospect: Lead | None = None
@@ -55,7 +55,7 @@ def candidate_query(request: CaptureRequest, schema: Schema) -> CandidateQuery:
     )
 
 
-class Match(msgspec.Struct, frozen=True, kw_only=True):
+class Match(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The result of the search: a lead to update, a visitor to convert, or neither (create)."""
 
     rule: str

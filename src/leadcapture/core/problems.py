@@ -11,14 +11,14 @@ import msgspec
 from leadcapture.core.names import ExceptionType
 
 
-class FieldError(msgspec.Struct, frozen=True, kw_only=True):
+class FieldError(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One field's value failed its check (R-V4, R-V5)."""
 
     field: str
     reason: str
 
 
-class Problem(msgspec.Struct, frozen=True, kw_only=True):
+class Problem(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A capture that cannot go ahead, with the HTTP status and envelope it answers."""
 
     exception_type: ExceptionType

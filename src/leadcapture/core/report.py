@@ -13,14 +13,14 @@ from leadcapture.core.names import Outcome
 from leadcapture.core.problems import Problem
 
 
-class FailedRow(msgspec.Struct, frozen=True, kw_only=True):
+class FailedRow(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A row that would fail, numbered from 1, with the error it would answer."""
 
     row: int
     problem: Problem
 
 
-class DryRunReport(msgspec.Struct, frozen=True, kw_only=True):
+class DryRunReport(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What a batch would do: how many rows per outcome and per deciding rule, and which rows would fail."""
 
     rows: int

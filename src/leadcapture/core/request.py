@@ -24,14 +24,14 @@ from leadcapture.core.names import (
 )
 from leadcapture.core.problems import FieldError, Problem, invalid_input, unknown_attributes
 from leadcapture.core.records import AttributeValue, SubmittedAttribute
-from leadcapture.core.schema import Schema
-from leadcapture.core.values import ContactNormalizer, as_text, normalize_value
+from leadcapture.core.schema import FieldSpec, Schema
+from leadcapture.core.values import ContactNormalizer, Invalid, as_text, normalize_value
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """Bodies over 1 MiB are refused (R-V8)."""
 
 
-class RawAttribute(msgspec.Struct, frozen=True, rename="pascal"):
+class RawAttribute(msgspec.Struct, frozen=True, rename="pascal", gc=False):
     """One `{"Attribute": name, "Value": value}` element of a Lead.Capture body (R-V1)."""
 
     attribute: str
@@ -41,7 +41,7 @@ class RawAttribute(msgspec.Struct, frozen=True, rename="pascal"):
 _BODY_DECODER: Final = msgspec.json.Decoder(list[RawAttribute])
 
 
-class CaptureRequest(msgspec.Struct, frozen=True, kw_only=True):
+class CaptureRequest(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A validated capture: canonical field names mapped to stored values (`""` clears a field)."""
 
     values: dict[str, str]
@@ -123,27 +123,30 @@ def validate_request(
     contacts: ContactNormalizer,
 ) -> Result[CaptureRequest, Problem]:
     """Resolve names (R-V2, R-V3) and check every value (R-V4, R-V5), reporting all field errors at once."""
-    named: list[tuple[str, AttributeValue]] = []
+    named: list[tuple[str, FieldSpec | None, AttributeValue]] = []
     unknown: list[str] = []
     for raw in attributes:
         spec = schema.resolve(raw.attribute)
-        canonical = spec.schema_name if spec is not None else _PSEUDO.get(raw.attribute.casefold())
-        if canonical is None:
+        if spec is not None:
+            named.append((spec.schema_name, spec, raw.value))
+            continue
+        pseudo = _PSEUDO.get(raw.attribute.casefold())
+        if pseudo is None:
             unknown.append(raw.attribute)
         else:
-            named.append((canonical, raw.value))
+            named.append((pseudo, None, raw.value))
     if unknown:
         return Failure(unknown_attributes(unknown))
-    seen: set[str] = set()
-    repeated = [name for name, _ in named if name in seen or seen.add(name)]  # type: ignore[func-returns-value]
-    if repeated:
+    if len({name for name, _, _ in named}) != len(named):
+        seen: set[str] = set()
+        repeated = [name for name, _, _ in named if name in seen or seen.add(name)]  # type: ignore[func-returns-value]
         listed = ", ".join(dict.fromkeys(repeated))
         return Failure(invalid_input(f"Attribute(s) given more than once - {listed}", rule="R-V3"))
     return _check_values(named, schema, contacts)
 
 
 def _check_values(
-    named: list[tuple[str, AttributeValue]],
+    named: list[tuple[str, FieldSpec | None, AttributeValue]],
     schema: Schema,
     contacts: ContactNormalizer,
 ) -> Result[CaptureRequest, Problem]:
@@ -151,23 +154,22 @@ def _check_values(
     specials: dict[str, str] = {}
     read_only: list[str] = []
     errors: list[FieldError] = []
-    for name, value in named:
-        spec = schema.get(name)
+    country_code = schema.default_country_code
+    for name, spec, value in named:
         if spec is not None:
-            checked = normalize_value(spec, value, contacts=contacts, default_country_code=schema.default_country_code)
-            if isinstance(checked, Success):
-                values[name] = checked.unwrap()
+            checked = normalize_value(spec, value, contacts=contacts, default_country_code=country_code)
+            if isinstance(checked, str):
+                values[name] = checked
             else:
-                errors.append(FieldError(field=name, reason=f"{name}: {checked.failure()}"))
+                errors.append(FieldError(field=name, reason=f"{name}: {checked.reason}"))
         elif name in READ_ONLY_ATTRIBUTES:
             read_only.append(name)
         else:
             special = _check_special(name, value, schema)
-            if isinstance(special, Success):
-                if special.unwrap():
-                    specials[name] = special.unwrap()
-            else:
-                errors.append(FieldError(field=name, reason=special.failure()))
+            if isinstance(special, Invalid):
+                errors.append(FieldError(field=name, reason=special.reason))
+            elif special:
+                specials[name] = special
     if errors:
         message = "; ".join(error.reason for error in errors)
         return Failure(invalid_input(message, rule=_rule_of(errors), field_errors=tuple(errors)))
@@ -178,7 +180,7 @@ def _check_values(
             search_by=specials.get(SEARCH_BY),
             related_company_id=specials.get(RELATED_COMPANY_ID),
             read_only=tuple(read_only),
-            submitted=tuple(SubmittedAttribute(attribute=name, value=value) for name, value in named),
+            submitted=tuple(SubmittedAttribute(attribute=name, value=value) for name, _, value in named),
         ),
     )
 
@@ -190,19 +192,19 @@ def _rule_of(errors: list[FieldError]) -> str:
     return "R-A3" if all(e.field == RELATED_COMPANY_ID for e in errors) else "R-V5"
 
 
-def _check_special(name: str, value: AttributeValue, schema: Schema) -> Result[str, str]:
+def _check_special(name: str, value: AttributeValue, schema: Schema) -> str | Invalid:
     """ProspectId and RelatedCompanyId must be GUIDs; SearchBy must name a unique field (R-V5, R-A3)."""
     text = as_text(value)
     if not text:
-        return Success("")
+        return ""
     if name == SEARCH_BY:
         spec = schema.resolve(text) if isinstance(value, str) else None
         if spec is None or spec.schema_name not in schema.indexed_fields:
-            return Failure(_SEARCH_BY_INVALID)
-        return Success(spec.schema_name)
+            return Invalid(reason=_SEARCH_BY_INVALID)
+        return spec.schema_name
     if not isinstance(value, str) or not _GUID.fullmatch(text):
-        return Failure(f"{name}: not a valid GUID")
-    return Success(text.lower())
+        return Invalid(reason=f"{name}: not a valid GUID")
+    return text.lower()
 
 
 def parse_behavior(value: str | UpdateBehavior | None) -> Result[UpdateBehavior | None, Problem]:

@@ -19,7 +19,7 @@ from leadcapture.core.problems import Problem, invalid_input
 DEFAULT_COUNTRY_CODE: Final = 91
 
 
-class FieldSpec(msgspec.Struct, frozen=True, kw_only=True):
+class FieldSpec(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One lead field, as `LeadsMetaData.Get` describes it."""
 
     schema_name: str
@@ -168,7 +168,7 @@ DEFAULT_SCHEMA: Final = Schema(STANDARD_FIELDS)
 """The standard fields with the default country code 91."""
 
 
-class FieldConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class FieldConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, forbid_unknown_fields=True):
     """One `[fields.<SchemaName>]` table of the config file. Unset keys keep the standard value."""
 
     display_name: str | msgspec.UnsetType = msgspec.UNSET
@@ -180,7 +180,7 @@ class FieldConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     options: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
 
 
-class SchemaConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SchemaConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, forbid_unknown_fields=True):
     """The config file: a default country code and per-field tables."""
 
     default_country_code: int = DEFAULT_COUNTRY_CODE

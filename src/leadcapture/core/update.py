@@ -21,7 +21,7 @@ _BEHAVIOR_REASONS = {
 }
 
 
-class UpdatePlan(msgspec.Struct, frozen=True, kw_only=True):
+class UpdatePlan(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The fields an update sets and the submitted fields it leaves alone, with the reason for each."""
 
     changes: tuple[FieldChange, ...]

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Final, Protocol
 
-from returns.result import Failure, Result, Success
+import msgspec
 
 from leadcapture.core.names import DataType
 from leadcapture.core.records import AttributeValue
@@ -51,8 +51,15 @@ _TIME_FORMATS: Final = ("%H:%M:%S", "%H:%M")
 _TRUE: Final = frozenset({"true", "1", "yes"})
 _FALSE: Final = frozenset({"false", "0", "no"})
 
-Checked = Result[str, str]
-"""A stored value, or the reason the value is invalid."""
+class Invalid(msgspec.Struct, frozen=True, gc=False):
+    """Why a value is not valid for its field."""
+
+    reason: str
+
+
+Checked = str | Invalid
+"""A stored value, or why the value is invalid. A plain union, not a `Result`: this runs once per attribute
+of every capture, and the `Result` is made once per request, at the boundary (`validate_request`)."""
 
 
 def as_text(value: AttributeValue) -> str:
@@ -74,23 +81,18 @@ def normalize_value(
     default_country_code: int,
 ) -> Checked:
     """Check `value` against `spec` and return its stored form; empty values are `""` and always valid."""
-    text = as_text(value)
+    text = value.strip() if isinstance(value, str) else as_text(value)
     if not text:
-        return Success("")
+        return ""
     if "\x00" in text:
-        return Failure("contains a NUL character")
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _NUMBER_LIMIT:
-        return Failure("number out of range")
-    checked = _by_type(spec, value, text, contacts, default_country_code)
-    if spec.max_length is not None:
-        return checked.bind(lambda stored: _within(spec.max_length or 0, stored))
+        return Invalid(reason="contains a NUL character")
+    if type(value) is int and abs(value) >= _NUMBER_LIMIT:
+        return Invalid(reason="number out of range")
+    checked = text if spec.data_type is DataType.TEXT else _by_type(spec, value, text, contacts, default_country_code)
+    max_length = spec.max_length
+    if max_length is not None and isinstance(checked, str) and len(checked) > max_length:
+        return Invalid(reason=f"longer than {max_length} characters")
     return checked
-
-
-def _within(max_length: int, stored: str) -> Checked:
-    if len(stored) > max_length:
-        return Failure(f"longer than {max_length} characters")
-    return Success(stored)
 
 
 def _by_type(  # noqa: C901, PLR0911 - one arm per data type reads best as a flat dispatch
@@ -102,40 +104,40 @@ def _by_type(  # noqa: C901, PLR0911 - one arm per data type reads best as a fla
 ) -> Checked:
     data_type = spec.data_type
     if data_type is DataType.TEXT:
-        return Success(text)
+        return text
     if data_type is DataType.EMAIL:
         email = contacts.email(text) if isinstance(value, str) else None
-        return Failure("not a valid email address") if email is None else Success(email)
+        return Invalid(reason="not a valid email address") if email is None else email
     if data_type is DataType.PHONE:
         phone = None if isinstance(value, (bool, float)) else contacts.phone(text, default_country_code)
-        return Failure("not a valid phone number") if phone is None else Success(phone)
+        return Invalid(reason="not a valid phone number") if phone is None else phone
     if data_type is DataType.NUMBER:
         return _number(value, text)
     if data_type is DataType.BOOLEAN:
         folded = text.lower()
         if folded in _TRUE:
-            return Success("1")
-        return Success("0") if folded in _FALSE else Failure("not a boolean (true/false)")
+            return "1"
+        return "0" if folded in _FALSE else Invalid(reason="not a boolean (true/false)")
     if data_type is DataType.SELECT:
         folded = text.casefold()
         for option in spec.options:
             if option.casefold() == folded:
-                return Success(option)
-        return Failure("not one of the options: " + ", ".join(spec.options))
+                return option
+        return Invalid(reason="not one of the options: " + ", ".join(spec.options))
     if data_type is DataType.WEBSITE:
-        return Success(text) if _WEBSITE.fullmatch(text) else Failure("not a valid website address")
+        return text if _WEBSITE.fullmatch(text) else Invalid(reason="not a valid website address")
     formats = _DATE_FORMATS if data_type is DataType.DATE else _TIME_FORMATS
     return _timestamp(text, formats, data_type)
 
 
 def _number(value: AttributeValue, text: str) -> Checked:
     if isinstance(value, bool) or not _NUMBER_TEXT.fullmatch(text):
-        return Failure("not a number")
+        return Invalid(reason="not a number")
     digits = sum(ch.isdigit() for ch in text.partition("e")[0].partition("E")[0])
     number = float(text)
     if digits > _MAX_NUMBER_DIGITS or not math.isfinite(number) or abs(number) >= 10.0**_MAX_NUMBER_DIGITS:
-        return Failure("number out of range")
-    return Success(text)
+        return Invalid(reason="number out of range")
+    return text
 
 
 def _timestamp(text: str, formats: tuple[str, ...], data_type: DataType) -> Checked:
@@ -144,7 +146,7 @@ def _timestamp(text: str, formats: tuple[str, ...], data_type: DataType) -> Chec
             datetime.strptime(text, fmt)  # noqa: DTZ007 - parsed for its shape only, never used as a time
         except ValueError:
             continue
-        return Success(text)
+        return text
     shapes = " or ".join(
         f.replace("%Y", "YYYY")
         .replace("%m", "MM")
@@ -154,4 +156,4 @@ def _timestamp(text: str, formats: tuple[str, ...], data_type: DataType) -> Chec
         .replace("%S", "SS")
         for f in formats
     )
-    return Failure(f"not a valid {data_type.value.lower()} ({shapes})")
+    return Invalid(reason=f"not a valid {data_type.value.lower()} ({shapes})")
