@@ -43,10 +43,15 @@ def unknown_attributes(names: list[str]) -> Problem:
     """A 400 `MXUnknownAttributeException` listing every unknown name (R-V2)."""
     return Problem(
         exception_type=ExceptionType.UNKNOWN_ATTRIBUTE,
-        message="Attribute(s) does not exist - " + ",".join(names),
+        message="Attribute(s) does not exist - " + ",".join(_printable(name) for name in names),
         status=400,
         rule="R-V2",
     )
+
+
+def _printable(text: str) -> str:
+    """`text` as it can be sent in a JSON answer: lone surrogates escaped."""
+    return text.encode("utf-8", "backslashreplace").decode()
 
 
 def mandatory_missing(names: list[str]) -> Problem:

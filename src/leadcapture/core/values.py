@@ -86,13 +86,24 @@ def normalize_value(
         return ""
     if "\x00" in text:
         return Invalid(reason="contains a NUL character")
-    if type(value) is int and abs(value) >= _NUMBER_LIMIT:
+    if not text.isascii() and not _encodable(text):
+        return Invalid(reason="not valid UTF-8")
+    if (type(value) is int and abs(value) >= _NUMBER_LIMIT) or (type(value) is float and not math.isfinite(value)):
         return Invalid(reason="number out of range")
     checked = text if spec.data_type is DataType.TEXT else _by_type(spec, value, text, contacts, default_country_code)
     max_length = spec.max_length
     if max_length is not None and isinstance(checked, str) and len(checked) > max_length:
         return Invalid(reason=f"longer than {max_length} characters")
     return checked
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` has a UTF-8 form (a Python str may hold lone surrogates, which JSON bodies cannot)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _by_type(  # noqa: C901, PLR0911 - one arm per data type reads best as a flat dispatch
