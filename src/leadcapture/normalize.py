@@ -32,7 +32,8 @@ def email_fast_path(value: str) -> bool:
         return False
     local, _, domain = value.rpartition("@")
     folded = domain.lower()
-    return len(local) <= _MAX_LOCAL and "xn--" not in folded and folded.rpartition(".")[2] not in _SPECIAL_USE_TLDS
+    # "--" covers Punycode ("xn--") and the library's ban on a label with dashes in its 3rd and 4th places.
+    return len(local) <= _MAX_LOCAL and "--" not in folded and folded.rpartition(".")[2] not in _SPECIAL_USE_TLDS
 
 
 def email_by_library(value: str) -> str | None:
@@ -44,36 +45,82 @@ def email_by_library(value: str) -> str | None:
     return value
 
 
-class _PhoneFastPath:
-    """Digits-only national numbers of the default country that parse unambiguously."""
+_PHONE_WRITTEN = re.compile(r"(\+?)([0-9]+(?:[ -][0-9]+)*)")
+"""ASCII digits in groups split by single spaces or dashes, optionally after a plus: `+91 98765 43210`."""
+_LITERAL_PREFIX = re.compile(r"[0-9]+")
 
-    __slots__ = ("country_code", "lengths", "pattern", "prefix")
+
+class _PhoneFastPath:
+    """National numbers of the default country written in the common, unambiguous shapes.
+
+    The number must fit the country's general pattern and lengths and must not start with its national
+    (or international) dialling prefix. It may be written in groups split by single spaces or dashes,
+    after `+CC` or the bare country code, or after a literal national prefix (`0` in India): the library
+    drops such separators and prefixes and reads the rest as the national number, as this does.
+    """
+
+    __slots__ = ("cc_text", "country_code", "idd", "lengths", "national_prefix", "pattern", "plus", "prefix")
 
     def __init__(self, country_code: int) -> None:
         region = phonenumbers.region_code_for_country_code(country_code)
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region != "ZZ" else None
         self.country_code = country_code
+        self.cc_text = str(country_code)
+        self.pattern: re.Pattern[str] | None = None
+        self.lengths: frozenset[int] = frozenset()
+        self.prefix: re.Pattern[str] | None = None
+        self.idd: re.Pattern[str] | None = None
+        self.national_prefix = ""
+        self.plus = False
         if metadata is None or metadata.general_desc is None:
-            self.pattern: re.Pattern[str] | None = None
-            self.lengths: frozenset[int] = frozenset()
-            self.prefix: re.Pattern[str] | None = None
             return
-        self.pattern = re.compile(str(metadata.general_desc.national_number_pattern))
-        self.lengths = frozenset(metadata.general_desc.possible_length or ())
+        general = metadata.general_desc
+        self.pattern = re.compile(str(general.national_number_pattern))
+        local_only = frozenset(general.possible_length_local_only or ())
+        self.lengths = frozenset(general.possible_length or ()) - local_only
         prefix = metadata.national_prefix_for_parsing or metadata.national_prefix
         self.prefix = re.compile(str(prefix)) if prefix else None
+        if metadata.international_prefix:
+            self.idd = re.compile(str(metadata.international_prefix))
+        if prefix and _LITERAL_PREFIX.fullmatch(prefix) and not metadata.national_prefix_transform_rule:
+            self.national_prefix = str(prefix)
+        # After a plus the library takes the shortest known country code the digits start with.
+        codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+        text = self.cc_text
+        self.plus = country_code in codes and not any(int(text[:i]) in codes for i in range(1, len(text)))
 
-    def normalize(self, value: str) -> str | None:
+    def national(self, digits: str) -> str | None:
+        """The stored form when `digits` is a plain national number the library keeps as it is."""
         if (
             self.pattern is None
-            or not value.isdigit()
-            or not value.isascii()
-            or len(value) not in self.lengths
-            or (self.prefix is not None and self.prefix.match(value))
-            or not self.pattern.fullmatch(value)
+            or len(digits) not in self.lengths
+            or (self.prefix is not None and self.prefix.match(digits))
+            or not self.pattern.fullmatch(digits)
         ):
             return None
-        return f"+{self.country_code}-{value}"
+        return f"+{self.country_code}-{digits}"
+
+    def normalize(self, value: str) -> str | None:
+        """The stored form, or `None` when the library must decide (it may still accept the value)."""
+        if value.isdigit() and value.isascii():
+            plus, digits = False, value
+        else:
+            written = _PHONE_WRITTEN.fullmatch(value)
+            if written is None:
+                return None
+            plus, digits = bool(written[1]), written[2].replace(" ", "").replace("-", "")
+        if plus:
+            return self.national(digits[len(self.cc_text) :]) if self.plus and digits.startswith(self.cc_text) else None
+        if self.pattern is None or (self.idd is not None and self.idd.match(digits)):
+            return None
+        # A number that fits as written is kept whole; otherwise the library first tries the country code
+        # without its plus, then the national prefix, and keeps the rest when that fits.
+        stored = self.national(digits)
+        if stored is None and digits.startswith(self.cc_text):
+            stored = None if self.pattern.fullmatch(digits) else self.national(digits[len(self.cc_text) :])
+        elif stored is None and self.national_prefix and digits.startswith(self.national_prefix):
+            stored = self.national(digits[len(self.national_prefix) :])
+        return stored
 
 
 @lru_cache(maxsize=32)
