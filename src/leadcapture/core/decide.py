@@ -164,6 +164,9 @@ def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
     if clash is not None:
         return clash
     company = next((c.new for c in plan.changes if c.field == RELATED_COMPANY_ID), lead.related_company_id)
+    indexed = ctx.schema.indexed_fields
+    previous = index_entries(ctx.schema, lead.fields)
+    index = index_entries(ctx.schema, fields) if any(c.field in indexed for c in plan.changes) else previous
     updated = msgspec.structs.replace(
         lead,
         fields=fields,
@@ -183,8 +186,8 @@ def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
     return Update(
         lead=updated,
         expected_version=lead.version,
-        index=index_entries(ctx.schema, fields),
-        previous_index=index_entries(ctx.schema, lead.fields),
+        index=index,
+        previous_index=previous,
         activity=_capture_activity(ctx, lead.id, Outcome.UPDATED.value, match, plan.changes),
         explanation=explanation,
     )
