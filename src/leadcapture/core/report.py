@@ -30,7 +30,11 @@ class DryRunReport(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 def summarize(results: Sequence[Result[CaptureDecision, Problem]]) -> DryRunReport:
-    """Count a batch's previewed decisions (R-D3); a rejected or undecidable row is a failure."""
+    """Count a batch's previewed decisions (R-D3); a rejected or undecidable row is a failure.
+
+    A row counts under the rule that decided it; a refused row under the rule that refused it (R-U2 for a
+    duplicate, R-V4 for a bad value, ...).
+    """
     outcomes: Counter[str] = Counter()
     rules: Counter[str] = Counter()
     failures: list[FailedRow] = []
@@ -38,9 +42,11 @@ def summarize(results: Sequence[Result[CaptureDecision, Problem]]) -> DryRunRepo
         if isinstance(result, Success):
             decision = result.unwrap()
             outcomes[decision.explanation.outcome.value] += 1
-            rules[decision.explanation.rule] += 1
             if isinstance(decision, Reject):
+                rules[decision.problem.rule] += 1
                 failures.append(FailedRow(row=number, problem=decision.problem))
+            else:
+                rules[decision.explanation.rule] += 1
         else:
             problem = result.failure()
             outcomes[Outcome.REJECTED.value] += 1
