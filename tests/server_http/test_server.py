@@ -241,3 +241,30 @@ def test_H5_activities_newest_first_filtered_and_paged(server: RunningServer) ->
     assert [a["Id"] for a in paged["ProspectActivities"]] == [first["RelatedId"]]
     other_event = httpx.post(url, params=params, json={"Parameter": {"ActivityEvent": 1}}, timeout=30).json()
     assert other_event == {"RecordCount": 0, "ProspectActivities": []}
+
+
+@pytest.mark.parametrize(
+    ("body", "params", "exception_type"),
+    [
+        (b'[{"Attribute":"City","Value":"A"},{"Attribute":"city","Value":"B"}]', {}, "MXInvalidInputException"),
+        (b'[{"Attribute":"SearchBy","Value":"City"}]', {}, "MXInvalidInputException"),
+        (b'[{"Attribute":"FirstName","Value":"A"}]', {"LeadUpdateBehavior": "Never"}, "MXInvalidInputException"),
+        (
+            b'[{"Attribute":"RelatedCompanyId","Value":"82a19544-ef4f-4cef-a09c-d68b939742f9"}]',
+            {},
+            "MXInvalidInputException",
+        ),
+        (b'[{"Attribute":"Colour","Value":"blue"}]', {}, "MXUnknownAttributeException"),
+    ],
+    ids=["repeated-R-V3", "searchby-R-V5", "behavior-R-V6", "unknown-account-R-A3", "unknown-attribute-R-V2"],
+)
+def test_H6_each_kind_of_input_problem_has_its_exception_type(
+    server: RunningServer,
+    body: bytes,
+    params: dict[str, str],
+    exception_type: str,
+) -> None:
+    """R-H6: input and reference problems are MXInvalidInputException, unknown attributes their own, all 400."""
+    response = httpx.post(f"{server.base_url}{CAPTURE}", params=server.keys | params, content=body, timeout=30)
+    assert response.status_code == 400
+    _is_envelope(response, exception_type)
