@@ -8,8 +8,9 @@ bounded number of times (R-M10).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final, assert_never
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Final, Protocol, assert_never, runtime_checkable
 
 from returns.result import Failure, Result, Success
 
@@ -23,17 +24,36 @@ from leadcapture.core.decision import (
     Update,
     receipt_for,
 )
-from leadcapture.core.match import candidate_query
+from leadcapture.core.match import CandidateQuery, candidate_query
 from leadcapture.core.names import ExceptionType, UpdateBehavior
 from leadcapture.core.problems import Problem
 from leadcapture.core.request import CaptureRequest, coerce_attributes, parse_behavior, validate_request
 from leadcapture.core.schema import DEFAULT_SCHEMA, Schema
 from leadcapture.core.values import ContactNormalizer
 from leadcapture.normalize import STANDARD_NORMALIZER
-from leadcapture.ports import Clock, IdFactory, LeadStore, LeadTransaction
+from leadcapture.ports import Clock, IdFactory, LeadStore, LeadTransaction, StoreConflict
 from leadcapture.runtime import SystemClock, UUID7Factory
 
 DEFAULT_MAX_ATTEMPTS: Final = 8
+BATCH_SIZE: Final = 1_000
+"""Rows `Engine.capture_many` decides together before writing them, on stores that batch."""
+
+
+class LeadBatch(LeadTransaction, Protocol):
+    """A scope in which a batch of captures is decided before anything is written."""
+
+    def flush(self) -> Result[None, StoreConflict]:
+        """Write everything applied in the scope at once, or refuse it if the data changed meanwhile."""
+        ...
+
+
+@runtime_checkable
+class BatchingTransaction(LeadTransaction, Protocol):
+    """A transaction that can decide many captures in memory and write them together."""
+
+    def batch(self, queries: Sequence[CandidateQuery]) -> LeadBatch:
+        """A batch scope preloaded with what deciding `queries` reads."""
+        ...
 
 
 class Engine:
@@ -137,18 +157,49 @@ class Engine:
         self,
         rows: Iterable[object],
         behavior: str | UpdateBehavior | None = None,
+        *,
+        batch_size: int = BATCH_SIZE,
     ) -> list[Result[CaptureReceipt, Problem]]:
         """Capture many requests in one store transaction, in order, with one result per row.
 
         A later row sees what earlier rows did (two rows with one email give one lead, updated by the
         second). A row that fails changes nothing and does not undo the rows before it.
+
+        A store whose transactions can batch (the SQL stores) reads what `batch_size` rows need in a few
+        statements, decides them in memory, each row seeing the ones before it, and writes them with bulk
+        statements; the answers are those row-by-row capturing gives. If another writer changed what a
+        batch read before it was written, that batch is done again row by row.
         """
+        if batch_size < 1:
+            msg = "batch_size must be at least 1"
+            raise ValueError(msg)
         results: list[Result[CaptureReceipt, Problem]] = []
         with self.store.transaction() as tx:
-            for row in rows:
-                checked = self.validate(row, behavior)
-                results.append(checked.bind(lambda pair: self._capture_in(tx, *pair)))
+            for chunk in _chunks(rows, batch_size):
+                checked = [self.validate(row, behavior) for row in chunk]
+                if isinstance(tx, BatchingTransaction):
+                    results.extend(self._capture_batch(tx, checked))
+                else:
+                    results.extend(pair.bind(lambda p: self._capture_in(tx, *p)) for pair in checked)
         return results
+
+    def _capture_batch(
+        self,
+        tx: BatchingTransaction,
+        checked: list[Result[tuple[CaptureRequest, UpdateBehavior | None], Problem]],
+    ) -> list[Result[CaptureReceipt, Problem]]:
+        """Decide validated rows against an in-memory batch scope, then write them all at once."""
+        queries = []
+        for result in checked:
+            valid = result.value_or(None)
+            if valid is not None:
+                queries.append(candidate_query(valid[0], self.schema))
+        scope = tx.batch(queries)
+        answers = [pair.bind(lambda p: self._capture_in(scope, *p)) for pair in checked]
+        if isinstance(scope.flush(), Success):
+            return answers
+        # Another writer changed what the batch read: every row decides again on fresh data.
+        return [pair.bind(lambda p: self._capture_in(tx, *p)) for pair in checked]
 
     def _capture_in(
         self,
@@ -180,3 +231,9 @@ def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:
             return Failure(problem)
         case _:
             assert_never(decision)
+
+
+def _chunks(rows: Iterable[object], size: int) -> Iterator[list[object]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk

@@ -3,14 +3,18 @@
 Captures run at READ COMMITTED. Correctness under races does not rest on the isolation level but on the
 database's constraints and on compare-and-set writes: a unique value is a primary key in
 `lead_unique_values`, an update applies only to the lead version it was decided on, a conversion only to a
-visitor not yet converted. When one of those refuses a decision, it is rolled back to its savepoint and the
-engine decides again on fresh data (R-M10).
+visitor not yet converted. When one of those refuses a decision, it is undone (rolled back to its
+savepoint, or, when it was the transaction's first write, with the whole transaction) and the engine
+decides again on fresh data (R-M10).
+
+A capture's look-ups go to the server in one pipeline, and so do its writes; batches load new rows with
+COPY. The round trips of a capture are: BEGIN, the look-ups, the writes, COMMIT.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final
 
 import psycopg
@@ -24,7 +28,7 @@ from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
 from leadcapture.ports import StoreConflict
 
-_STATEMENTS: Final = Statements("%s")
+_STATEMENTS: Final = Statements("postgresql")
 CONFLICT_ERRORS: Final = (
     pg_errors.IntegrityError,
     pg_errors.SerializationFailure,
@@ -62,14 +66,18 @@ class PostgresLeadStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SQLTransaction]:
-        """A transaction on a pooled connection: commits when the block ends, rolls back on an exception."""
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            yield SQLTransaction(cur, _STATEMENTS, savepoint=_savepoint(conn))
+        """A transaction on a pooled connection: commits when the block ends, rolls back on an exception.
+
+        The transaction begins with its first statement (psycopg's implicit BEGIN) and the pooled
+        connection commits it on the way out, so that a refused first write can roll it back and go on.
+        """
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            yield SQLTransaction(cur, _STATEMENTS, control=_Control(conn))
 
     @contextmanager
     def _reading(self) -> Iterator[SQLTransaction]:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            yield SQLTransaction(cur, _STATEMENTS, savepoint=_savepoint(conn))
+            yield SQLTransaction(cur, _STATEMENTS, control=_Control(conn))
 
     def find_candidates(self, query: CandidateQuery) -> Candidates:
         """Everything a decision may read for one request (a dry run reads this way)."""
@@ -126,13 +134,34 @@ class PostgresLeadStore:
         self._pool.close()
 
 
-def _savepoint(conn: psycopg.Connection[Any]) -> Callable[[Callable[[], None]], Result[None, StoreConflict]]:
-    def run(write: Callable[[], None]) -> Result[None, StoreConflict]:
+class _Control:
+    """Undoing a refused write on a psycopg connection: a savepoint, or a rollback of the whole transaction."""
+
+    conflicts: tuple[type[BaseException], ...] = CONFLICT_ERRORS
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def savepoint(self, write: Callable[[], None]) -> Result[None, StoreConflict]:
         try:
-            with conn.transaction():
+            with self._conn.transaction():
                 write()
         except CONFLICT_ERRORS as exc:
             return conflict_from(exc)
         return OK
 
-    return run
+    def restart(self) -> None:
+        # The next statement begins a new transaction (the connection is not in autocommit mode).
+        self._conn.rollback()
+
+    def cursor(self) -> psycopg.Cursor[Any]:
+        return self._conn.cursor()
+
+    def pipeline(self) -> AbstractContextManager[object]:
+        # One round trip for the statements of the block (and the BEGIN before the first of them).
+        return self._conn.pipeline()
+
+    def copy(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)

@@ -1,0 +1,722 @@
+"""Store benchmark (`python -m bench.stores`): captures per second on SQLite and PostgreSQL, beside raw sqlite3.
+
+Measured in one run, on database files in `--dir` (the system's temporary folder by default: it must be a
+real disk for `synchronous=FULL` to mean anything):
+
+* single captures (`Engine.capture` of new leads, one transaction each) on SQLite with `synchronous=FULL`
+  and `NORMAL`, into a nearly empty database and into one prefilled with `--existing` leads (1,000,000);
+* the raw baseline (`bench.raw_sqlite.RawCapture`): the same reads and writes with plain sqlite3, and the
+  same statements through SQLAlchemy Core;
+* `Engine.capture_many` in batches of 1,000 rows (20% of them repeat an earlier person, so they update)
+  into SQLite, and into PostgreSQL on a throwaway cluster with fsync on;
+* where the time of one SQLite capture goes (validate, begin, read, decide, write, commit).
+
+The disks of shared machines change speed from one minute to the next, so the single-capture figures are
+taken in interleaved rounds (each round runs every figure for `--captures` captures, in a rotating order)
+and each figure's ratio to the baseline is the median of its per-round ratios. The results are printed and
+written between the markers of docs/benchmarks-stores.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random  # noqa: TID251 - the benchmark draws its own bodies from a fixed seed
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Final
+
+import msgspec
+from returns.result import Success
+
+from bench.raw_sqlite import AlchemyCapture, RawCapture, RawRow
+from leadcapture import Engine, InMemoryLeadStore
+from leadcapture.adapters.migrate import upgrade
+from leadcapture.adapters.sqlite import SQLiteLeadStore
+from leadcapture.core.match import CandidateQuery, Candidates
+
+DOCS: Final = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-stores.md"
+BEGIN: Final = "<!-- bench:stores:begin (written by `python -m bench.stores`; edits here are overwritten) -->"
+END: Final = "<!-- bench:stores:end -->"
+
+TARGET_SINGLE_FULL: Final = 4_000
+TARGET_MANY_SQLITE: Final = 25_000
+TARGET_MANY_POSTGRES: Final = 20_000
+TARGET_SCALE_SLOWDOWN: Final = 2.0
+
+FIRST: Final = ("Aarav", "Diya", "Kabir", "Meera", "Rohan", "Saanvi", "Arjun", "Kavya", "Nikhil", "Priya", "Farhan")
+LAST: Final = ("Sharma", "Iyer", "Reddy", "Nair", "Patel", "Mehta", "Kumar", "Das", "Joshi", "Menon", "Khan", "Rao")
+CITIES: Final = ("Mumbai", "Delhi", "Bengaluru", "Hyderabad", "Chennai", "Kolkata", "Pune", "Jaipur", "Kochi")
+SOURCES: Final = ("Website", "Google Ads", "Facebook", "LinkedIn", "Referral", "Webinar", "Inbound Call")
+_HASH: Final = 2_654_435_761  # odd, so i -> i * _HASH mod 2**32 is one-to-one: every email is distinct
+_PHONE_STEP: Final = 7_919  # prime, so i -> 6e9 + i * 7919 mod 4e9 is one-to-one: every phone is distinct
+_YEAR_AGO: Final = datetime.now(UTC).replace(microsecond=0) - timedelta(days=365)
+
+
+# The workload: person i is one lead; its fields are a function of i, in Python and in SQL alike.
+
+
+def person(i: int) -> dict[str, str]:
+    """The capture body of new lead number `i` (its email and phone are unique to it)."""
+    first = FIRST[i % len(FIRST)]
+    return {
+        "FirstName": first,
+        "LastName": LAST[i // len(FIRST) % len(LAST)],
+        "EmailAddress": f"{first.lower()}.{i * _HASH % 2**32:08x}@example.com",
+        "Phone": str(6_000_000_000 + i * _PHONE_STEP % 4_000_000_000),
+        "City": CITIES[i // 3 % len(CITIES)],
+        "Source": SOURCES[i // 5 % len(SOURCES)],
+    }
+
+
+def repeat(i: int, visit: int) -> dict[str, str]:
+    """Person `i` again, from another city: an update of its lead (matched by email)."""
+    body = person(i)
+    return {"EmailAddress": body["EmailAddress"].upper(), "City": CITIES[(i + visit) % len(CITIES)]}
+
+
+def stream(first: int, rows: int, *, repeats: float, earlier: range, rng: random.Random) -> list[dict[str, str]]:
+    """`rows` bodies of new persons from `first` on; a share `repeats` repeats a person met before."""
+    bodies = []
+    new = first
+    for visit in range(rows):
+        pool = new - first + len(earlier)
+        if pool and rng.random() < repeats:
+            pick = rng.randrange(pool)
+            known = earlier[pick] if pick < len(earlier) else first + pick - len(earlier)
+            bodies.append(repeat(known, visit))
+        else:
+            bodies.append(person(new))
+            new += 1
+    return bodies
+
+
+def _sql_pick(names: Sequence[str], index_sql: str) -> str:
+    return f"json_extract('{msgspec.json.encode(list(names)).decode()}', '$[' || ({index_sql}) || ']')"
+
+
+def prefill(path: Path, count: int) -> None:
+    """Write leads 0..count-1, their unique values and activities, as the engine would have, in bulk."""
+    upgrade(f"sqlite:///{path}")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-1000000")
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name IN ('lead_unique_values', 'activities')",
+    ).fetchall()
+    start = int(_YEAR_AGO.timestamp() * 1_000_000)
+    conn.execute("BEGIN")
+    for name, _ in indexes:  # built once at the end instead of row by row
+        conn.execute(f"DROP INDEX {name}")
+    first = _sql_pick(FIRST, f"i % {len(FIRST)}")
+    conn.execute(
+        "CREATE TEMP TABLE p AS WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)"  # noqa: S608 - built from constants
+        f" SELECT i, {first} AS first, {_sql_pick(LAST, f'i / {len(FIRST)} % {len(LAST)}')} AS last,"
+        f" printf('%s.%08x@example.com', lower({first}), i * {_HASH} % 4294967296) AS email,"
+        f" printf('%d', 6000000000 + i * {_PHONE_STEP} % 4000000000) AS phone,"
+        f" {_sql_pick(CITIES, f'i / 3 % {len(CITIES)}')} AS city,"
+        f" {_sql_pick(SOURCES, f'i / 5 % {len(SOURCES)}')} AS source, ? + i * 1000 AS created,"
+        " printf('%08x-%04x-7000-8000-%012x', (? + i) >> 16, (? + i) & 65535, i) AS lead_id FROM n",
+        (count, start, start // 1000, start // 1000),
+    )
+    pairs = (
+        "'FirstName', first, 'LastName', last, 'EmailAddress', email, 'Phone', '+91-' || phone,"
+        " 'City', city, 'Source', source"
+    )
+    conn.execute(
+        "INSERT INTO leads (id, fields, created_on, modified_on, last_activity_on, related_company_id, version)"  # noqa: S608
+        f" SELECT lead_id, json_object({pairs}), created, created, created, NULL, 1 FROM p ORDER BY i",
+    )
+    conn.execute(
+        "INSERT INTO lead_unique_values (field, key, lead_id) SELECT f, k, lead_id FROM"
+        " (SELECT 'EmailAddress' AS f, email AS k, lead_id FROM p UNION ALL SELECT 'Phone', '+91' || phone, lead_id"
+        " FROM p) ORDER BY f, k",
+    )
+    submitted = ", ".join(
+        f"json_object('Attribute', '{name}', 'Value', {column})"
+        for name, column in (("FirstName", "first"), ("LastName", "last"), ("EmailAddress", "email"),
+                             ("Phone", "phone"), ("City", "city"), ("Source", "source"))
+    )
+    changes = ", ".join(
+        f"json_object('field', '{name}', 'old', '', 'new', {column})"
+        for name, column in (("FirstName", "first"), ("LastName", "last"), ("EmailAddress", "email"),
+                             ("Phone", "'+91-' || phone"), ("City", "city"), ("Source", "source"))
+    )
+    conn.execute(
+        "INSERT INTO activities (id, lead_id, event_code, event_name, created_on, data)"  # noqa: S608
+        " SELECT printf('%s-8001-%012x', substr(lead_id, 1, 18), i), lead_id, 23, 'Lead Capture', created,"
+        " json_object('type', 'LeadCapture', 'outcome', 'Created', 'rule', 'R-M9', 'matched_by', NULL,"
+        f" 'behavior', NULL, 'submitted', json_array({submitted}), 'changes', json_array({changes}),"
+        " 'source', json_object('Source', source)) FROM p ORDER BY i",
+    )
+    for _, sql in indexes:
+        conn.execute(sql)
+    conn.execute("DROP TABLE p")
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+
+
+def check_prefill(path: Path, count: int) -> None:
+    """Fail unless prefilled leads read back as the ones the engine makes from the same bodies."""
+    store = SQLiteLeadStore(path, migrate=False)
+    engine = Engine(store=InMemoryLeadStore())
+    try:
+        for i in (0, 1, count // 2, count - 1):
+            made = engine.capture(person(i)).unwrap()
+            email = person(i)["EmailAddress"].lower()
+            (stored,) = store.find_leads("EmailAddress", email)
+            assert stored.fields == made.decision.lead.fields, (stored.fields, made.decision.lead.fields)
+            assert store.index_entries(stored.id) == made.decision.index
+            (activity,) = store.activities(stored.id)
+            assert activity.data == made.decision.activity.data
+    finally:
+        store.close()
+
+
+def raw_rows(first: int, count: int) -> list[RawRow]:
+    """The raw baseline's rows for new persons `first`.., their JSON encoded before timing."""
+    encode = msgspec.json.encode
+    moment = int(time.time() * 1_000_000)
+    rows = []
+    for i in range(first, first + count):
+        body = person(i)
+        fields = {**body, "Phone": "+91-" + body["Phone"]}
+        lead_id = f"{0x0190_0000_0000 + i:012x}"
+        lead_id = f"{lead_id[:8]}-{lead_id[8:]}-7000-8000-{i:012x}"
+        activity_id = f"{lead_id[:19]}8001{lead_id[23:]}"
+        data = {
+            "type": "LeadCapture",
+            "outcome": "Created",
+            "rule": "R-M9",
+            "matched_by": None,
+            "behavior": None,
+            "submitted": [{"Attribute": name, "Value": value} for name, value in body.items()],
+            "changes": [{"field": name, "old": "", "new": value} for name, value in fields.items()],
+            "source": {"Source": body["Source"]},
+        }
+        rows.append(
+            RawRow(
+                email_key=body["EmailAddress"].lower(),
+                phone_key="+91" + body["Phone"],
+                lead=(lead_id, encode(fields).decode(), moment, moment, moment, None, 1),
+                activity=(activity_id, lead_id, 23, "Lead Capture", moment, encode(data).decode()),
+            ),
+        )
+    return rows
+
+
+# Measuring.
+
+
+@dataclass
+class Figure:
+    """One measured figure: operations and the wall and CPU seconds they took, per round."""
+
+    name: str
+    unit: str
+    note: str = ""
+    counts: list[int] = field(default_factory=list)
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+
+    def record(self, count: int, wall: float, cpu: float) -> None:
+        """Add one timed round."""
+        self.counts.append(count)
+        self.walls.append(wall)
+        self.cpus.append(cpu)
+
+    @property
+    def rates(self) -> list[float]:
+        """Operations per second, per round."""
+        return [count / wall for count, wall in zip(self.counts, self.walls, strict=True)]
+
+    @property
+    def rate(self) -> float:
+        """The median round's operations per second."""
+        return statistics.median(self.rates)
+
+    @property
+    def cpu_micros(self) -> float:
+        """Process CPU microseconds per operation, over all rounds."""
+        return sum(self.cpus) / sum(self.counts) * 1e6
+
+    def ratio_to(self, base: Figure) -> float:
+        """The median over rounds of this figure's rate over the baseline's rate in the same round."""
+        if base is self:
+            return 1.0
+        if len(self.rates) == len(base.rates):
+            return statistics.median(mine / theirs for mine, theirs in zip(self.rates, base.rates, strict=True))
+        return self.rate / base.rate
+
+
+def timed(figure: Figure, count: int, work: Callable[[], None]) -> None:
+    """Run `work` (which does `count` operations) once, recording its wall and CPU time in `figure`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    figure.record(count, time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def ok(result: object) -> None:
+    """Fail on a capture that did not succeed: a benchmark of errors measures nothing."""
+    if not isinstance(result, Success):
+        msg = f"capture failed: {result}"
+        raise RuntimeError(msg)
+
+
+@dataclass
+class Single:
+    """A single-capture figure: a figure and how to do its next `n` captures."""
+
+    figure: Figure
+    run: Callable[[int], None]
+
+
+def engine_single(store: SQLiteLeadStore, first: int) -> Callable[[int], None]:
+    """Captures of new persons `first`.. through `Engine.capture`."""
+    engine = Engine(store=store)
+    bodies = (person(i) for i in range(first, first + 10_000_000))
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            ok(engine.capture(next(bodies)))
+
+    return run
+
+
+def raw_single(capture: RawCapture | AlchemyCapture, first: int, total: int) -> Callable[[int], None]:
+    """Raw captures of new persons `first`.. (`total` rows are made before timing)."""
+    rows: Iterator[RawRow] = iter(raw_rows(first, total))
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            capture.capture(next(rows))
+
+    return run
+
+
+def rounds(singles: Sequence[Single], *, count: int, captures: int) -> None:
+    """`count` rounds; each runs every figure for `captures` captures, starting one figure later each time."""
+    for number in range(count):
+        order = [*singles[number % len(singles) :], *singles[: number % len(singles)]]
+        for single in order:
+            timed(single.figure, captures, lambda single=single: single.run(captures))
+        print(f"  round {number + 1}/{count}: " + ", ".join(f"{s.figure.name} {s.figure.rates[-1]:,.0f}/s"
+                                                           for s in singles), flush=True)
+
+
+class _Answer:
+    """A reader that answers one look-up it was given (to time deciding apart from reading)."""
+
+    def __init__(self, candidates: Candidates) -> None:
+        self._candidates = candidates
+
+    def find_candidates(self, _query: CandidateQuery) -> Candidates:
+        return self._candidates
+
+    def apply(self, _decision: Any) -> Any:  # pragma: no cover - never called by Engine.decide
+        raise NotImplementedError
+
+
+PHASES: Final = ("validate", "begin", "read", "decide", "write", "commit")
+
+
+def phase_breakdown(store: SQLiteLeadStore, first: int, count: int) -> dict[str, float]:
+    """Microseconds per capture in each step of `Engine.capture_request`, over `count` new persons."""
+    from leadcapture.core.match import candidate_query
+
+    engine = Engine(store=store)
+    totals = dict.fromkeys(PHASES, 0.0)
+    clock = time.perf_counter
+    for i in range(first, first + count):
+        t0 = clock()
+        request, behavior = engine.validate(person(i)).unwrap()
+        t1 = clock()
+        transaction = store.transaction()
+        tx = transaction.__enter__()
+        t2 = clock()
+        candidates = tx.find_candidates(candidate_query(request, engine.schema))
+        t3 = clock()
+        decision = engine.decide(request, behavior, reader=_Answer(candidates))
+        t4 = clock()
+        assert isinstance(tx.apply(decision), Success)
+        t5 = clock()
+        transaction.__exit__(None, None, None)
+        t6 = clock()
+        for phase, spent in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+            totals[phase] += spent
+    return {phase: spent / count * 1e6 for phase, spent in totals.items()}
+
+
+def capture_many(figure: Figure, engine: Engine, batches: Sequence[Sequence[dict[str, str]]]) -> None:
+    """Time `Engine.capture_many` over every batch (one transaction each); every row must succeed."""
+
+    def run() -> None:
+        for batch in batches:
+            for result in engine.capture_many(batch):
+                ok(result)
+
+    timed(figure, sum(len(batch) for batch in batches), run)
+
+
+def batches_of(bodies: list[dict[str, str]], size: int) -> list[list[dict[str, str]]]:
+    """`bodies` cut into batches of `size`."""
+    return [bodies[start : start + size] for start in range(0, len(bodies), size)]
+
+
+# The machine.
+
+
+def fsync_probe(folder: Path, writes: int = 200) -> float:
+    """The median microseconds of a 4 KiB overwrite plus fdatasync in `folder` (what a FULL commit waits for)."""
+    path = folder / "fsync-probe.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    spent = []
+    try:
+        for n in range(writes):
+            start = time.perf_counter()
+            os.pwrite(fd, b"x" * 4096, (n % 64) * 4096)
+            os.fdatasync(fd)
+            spent.append(time.perf_counter() - start)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return statistics.median(spent) * 1e6
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text(encoding="ascii").split()[:3])
+    except OSError:
+        return "?"
+
+
+def cpu_model() -> str:
+    """The CPU's model name."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def filesystem(folder: Path) -> str:
+    """The device and file system `folder` is on, from /proc/mounts."""
+    best = ("?", "?", "")
+    try:
+        for line in Path("/proc/mounts").read_text(encoding="utf-8").splitlines():
+            device, mount, kind = line.split()[:3]
+            if str(folder.resolve()).startswith(mount) and len(mount) >= len(best[2]):
+                best = (device, kind, mount)
+    except OSError:
+        pass
+    return f"{best[0]} ({best[1]}, mounted on {best[2]})"
+
+
+# Reporting.
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table whose columns also line up in a terminal."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
+
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+
+
+def figures_table(figures: Sequence[Figure], base: Figure) -> str:
+    """Every figure with its rate, its ratio to the baseline and its CPU time per operation."""
+    rows = [
+        (
+            figure.name,
+            f"{figure.rate:,.0f} {figure.unit}/s",
+            f"{figure.ratio_to(base):.2f}",
+            f"{1e6 / figure.rate:,.0f}",
+            f"{figure.cpu_micros:,.0f}",
+            figure.note,
+        )
+        for figure in figures
+    ]
+    header = ("figure", "per second", "ratio to baseline", "µs each (wall)", "CPU µs each", "what is timed")
+    return table(header, rows)
+
+
+def verdict(met: bool) -> str:
+    """How a target came out."""
+    return "**met**" if met else "**not met**"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the text between the markers of `path` (or append it) with `section`."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Store benchmarks\n\n"
+    if BEGIN in text and END in text:
+        before, _, rest = text.partition(BEGIN)
+        _, _, after = rest.partition(END)
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+# The run.
+
+
+@dataclass
+class Results:
+    """Everything one run measured."""
+
+    singles: dict[str, Figure]
+    many: dict[str, Figure]
+    phases: dict[str, dict[str, float]]
+    machine: list[tuple[str, str]]
+    options: argparse.Namespace
+
+
+def measure_sqlite(folder: Path, options: argparse.Namespace) -> tuple[dict[str, Figure], dict[str, Figure],
+                                                                       dict[str, dict[str, float]]]:
+    """The SQLite figures: prefill, interleaved single-capture rounds, phase breakdowns, capture_many."""
+    existing = options.existing
+    big = folder / "million.db"
+    print(f"prefilling {existing:,} leads ...", flush=True)
+    started = time.perf_counter()
+    prefill(big, existing)
+    check_prefill(big, existing)
+    os.sync()
+    print(f"  {time.perf_counter() - started:.0f} s, {big.stat().st_size / 1e6:,.0f} MB", flush=True)
+
+    def fresh(name: str) -> Path:
+        path = folder / name
+        upgrade(f"sqlite:///{path}")
+        return path
+
+    total = options.rounds * options.captures
+    # Person numbers: each figure draws from its own range, above the prefilled ones.
+    ranges = iter(range(existing + 1_000_000, 2**31, 1_000_000))
+    raw_full = RawCapture(fresh("raw-full.db"), "FULL")
+    raw_normal = RawCapture(fresh("raw-normal.db"), "NORMAL")
+    raw_full_big = RawCapture(big, "FULL")
+    alchemy = AlchemyCapture(fresh("alchemy-full.db"), "FULL")
+    stores = {
+        "full": SQLiteLeadStore(fresh("engine-full.db"), synchronous="FULL"),
+        "normal": SQLiteLeadStore(fresh("engine-normal.db"), synchronous="NORMAL"),
+        "full-big": SQLiteLeadStore(big, synchronous="FULL"),
+        "normal-big": SQLiteLeadStore(big, synchronous="NORMAL"),
+    }
+    at_m = f"{existing / 1e6:g}M" if existing >= 1_000_000 else f"{existing:,}"
+    singles = [
+        Single(Figure("raw sqlite3, FULL, empty (baseline)", "captures", "RawCapture: the same statements"),
+               raw_single(raw_full, next(ranges), total)),
+        Single(Figure("Engine.capture, SQLite FULL, empty", "captures", "new leads, one transaction each"),
+               engine_single(stores["full"], next(ranges))),
+        Single(Figure("Engine.capture, SQLite NORMAL, empty", "captures", "new leads, one transaction each"),
+               engine_single(stores["normal"], next(ranges))),
+        Single(Figure(f"Engine.capture, SQLite FULL, {at_m} leads", "captures", "new leads, random keys"),
+               engine_single(stores["full-big"], next(ranges))),
+        Single(Figure(f"Engine.capture, SQLite NORMAL, {at_m} leads", "captures", "new leads, random keys"),
+               engine_single(stores["normal-big"], next(ranges))),
+        Single(Figure(f"raw sqlite3, FULL, {at_m} leads", "captures", "RawCapture on the prefilled file"),
+               raw_single(raw_full_big, next(ranges), total)),
+        Single(Figure("raw sqlite3, NORMAL, empty", "captures", "RawCapture"),
+               raw_single(raw_normal, next(ranges), total)),
+        Single(Figure("SQLAlchemy Core, FULL, empty", "captures", "AlchemyCapture: the same statements"),
+               raw_single(alchemy, next(ranges), total)),
+    ]
+    print(f"single captures: {options.rounds} rounds of {options.captures} per figure", flush=True)
+    rounds(singles, count=options.rounds, captures=options.captures)
+    phases = {
+        "empty": phase_breakdown(stores["full"], next(ranges), options.phase_captures),
+        f"{at_m} leads": phase_breakdown(stores["full-big"], next(ranges), options.phase_captures),
+    }
+    for capture in (raw_full, raw_normal, raw_full_big, alchemy):
+        capture.close()
+
+    print("capture_many into SQLite ...", flush=True)
+    rng = random.Random(options.seed)
+    rows = options.batches * options.batch_size
+    many: dict[str, Figure] = {}
+    many_empty = Figure("Engine.capture_many, SQLite FULL, empty", "leads",
+                        f"{options.batches} batches of {options.batch_size:,}, 20% repeats")
+    store = SQLiteLeadStore(fresh("many.db"))
+    capture_many(many_empty, Engine(store=store),
+                 batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng), options.batch_size))
+    store.close()
+    many_big = Figure(f"Engine.capture_many, SQLite FULL, {at_m} leads", "leads",
+                      f"{options.batches} batches of {options.batch_size:,}, 20% repeat random existing leads")
+    capture_many(many_big, Engine(store=stores["full-big"]),
+                 batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(existing), rng=rng),
+                            options.batch_size))
+    memory = Figure("Engine.capture_many, InMemoryLeadStore", "leads",
+                    "the same batches with no database: the engine's own cost")
+    capture_many(memory, Engine(store=InMemoryLeadStore()),
+                 batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng), options.batch_size))
+    raw_bulk = Figure("raw sqlite3 batches, FULL, empty", "leads",
+                      f"RawCapture.capture_batch: {options.batch_size:,} new leads per transaction")
+    bulk = RawCapture(fresh("raw-bulk.db"), "FULL")
+    bulk_rows = raw_rows(next(ranges), rows)
+    timed(raw_bulk, rows, lambda: [bulk.capture_batch(b) for b in batches_of(bulk_rows, options.batch_size)])
+    bulk.close()
+    many.update({"sqlite": many_empty, "sqlite-big": many_big, "memory": memory, "raw-bulk": raw_bulk})
+    for each in stores.values():
+        each.close()
+    return {single.figure.name: single.figure for single in singles}, many, phases
+
+
+def measure_postgres(options: argparse.Namespace, rng: random.Random) -> dict[str, Figure]:
+    """Single captures and capture_many on a throwaway PostgreSQL cluster with fsync on."""
+    from tests.support.postgres import create_database, throwaway_cluster
+
+    from leadcapture.adapters.postgres import PostgresLeadStore
+
+    figures = {}
+    print("PostgreSQL (fsync on) ...", flush=True)
+    with throwaway_cluster(fsync=True) as cluster:
+        store = PostgresLeadStore(create_database(cluster, "bench_stores"))
+        try:
+            engine = Engine(store=store)
+            single = Figure("Engine.capture, PostgreSQL", "captures", "new leads, one transaction each, fsync on")
+            timed(single, options.pg_captures, lambda: [ok(engine.capture(person(i)))
+                                                         for i in range(options.pg_captures)])
+            many = Figure("Engine.capture_many, PostgreSQL", "leads",
+                          f"{options.batches} batches of {options.batch_size:,}, 20% repeats, fsync on")
+            bodies = stream(10_000_000, options.batches * options.batch_size, repeats=0.2,
+                            earlier=range(options.pg_captures), rng=rng)
+            capture_many(many, engine, batches_of(bodies, options.batch_size))
+            figures = {"postgres-single": single, "postgres": many}
+        finally:
+            store.close()
+    return figures
+
+
+def machine_details(folder: Path, probes: Sequence[float], loads: Sequence[str]) -> list[tuple[str, str]]:
+    """What the figures depend on."""
+    from psycopg import pq
+
+    server = pq.version_pretty(pq.__build_version__) if hasattr(pq, "__build_version__") else "?"
+    cores = os.cpu_count() or 0
+    return [
+        ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("CPU", f"{cpu_model()}, {cores} cores"),
+        ("disk of the SQLite files", filesystem(folder)),
+        ("4 KiB write + fdatasync (median of 200) before / after", " / ".join(f"{p:,.0f} µs" for p in probes)),
+        ("OS", f"{platform.system()} {platform.release()} {platform.machine()}"),
+        ("Python / SQLite", f"{platform.python_version()} / {sqlite3.sqlite_version}"),
+        ("psycopg / libpq", f"{version('psycopg')} / {server}"),
+        ("SQLAlchemy", version("sqlalchemy")),
+        ("load average (1/5/15 min) before / after", " / ".join(loads)),
+    ]
+
+
+def render(results: Results, command: str) -> str:
+    """The generated part of docs/benchmarks-stores.md."""
+    singles, many = results.singles, results.many
+    base = next(iter(singles.values()))
+    names = list(singles)
+    full_empty, normal_empty, full_big, normal_big = (singles[n] for n in names[1:5])
+    single_rows = figures_table(list(singles.values()), base)
+    many_rows = figures_table(list(many.values()), base)
+    slowdown_full = full_empty.rate / full_big.rate
+    slowdown_normal = normal_empty.rate / normal_big.rate
+    targets = [
+        ("single captures/s, SQLite FULL", f">= {TARGET_SINGLE_FULL:,}", f"{full_empty.rate:,.0f}",
+         verdict(full_empty.rate >= TARGET_SINGLE_FULL)),
+        (f"slowdown at {names[3].rsplit(', ', 1)[1]} vs empty (FULL / NORMAL)", f"<= {TARGET_SCALE_SLOWDOWN:g}x",
+         f"{slowdown_full:.2f}x / {slowdown_normal:.2f}x", verdict(max(slowdown_full, slowdown_normal)
+                                                                    <= TARGET_SCALE_SLOWDOWN)),
+        ("capture_many leads/s, SQLite", f">= {TARGET_MANY_SQLITE:,}", f"{many['sqlite'].rate:,.0f}",
+         verdict(many["sqlite"].rate >= TARGET_MANY_SQLITE)),
+    ]
+    if "postgres" in many:
+        targets.append(("capture_many leads/s, PostgreSQL", f">= {TARGET_MANY_POSTGRES:,}",
+                        f"{many['postgres'].rate:,.0f}", verdict(many["postgres"].rate >= TARGET_MANY_POSTGRES)))
+    phase_rows = [
+        (where, *(f"{spent[phase]:,.0f}" for phase in PHASES), f"{sum(spent.values()):,.0f}")
+        for where, spent in results.phases.items()
+    ]
+    options = results.options
+    return "\n".join([
+        BEGIN,
+        "",
+        f"Run: `{command}` ({options.rounds} interleaved rounds of {options.captures} captures per single-capture"
+        f" figure; {options.existing:,} prefilled leads).",
+        "",
+        table(("machine", ""), results.machine),
+        "",
+        "Single captures (the baseline is the first row; ratios are medians of per-round ratios):",
+        "",
+        single_rows,
+        "",
+        "Batches (ratio to the same single-capture baseline):",
+        "",
+        many_rows,
+        "",
+        table(("target", "wanted", "measured", ""), targets),
+        "",
+        f"Where one `Engine.capture` on SQLite FULL spends its time, µs per capture "
+        f"(mean of {options.phase_captures:,} new leads, wall clock):",
+        "",
+        table(("database", *PHASES, "total"), phase_rows),
+        "",
+        END,
+    ])
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Parse `argv` (none: every default), measure, print, and record the results in docs/benchmarks-stores.md.
+
+    `python -m bench.stores` passes its command line; `bench.stores.main()` runs the default benchmark.
+    """
+    parser = argparse.ArgumentParser(prog="python -m bench.stores", description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=None, help="folder for the SQLite files (default: a temp folder)")
+    parser.add_argument("--existing", type=int, default=1_000_000, help="leads prefilled for the large figures")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds of single captures")
+    parser.add_argument("--captures", type=int, default=300, help="captures per figure per round")
+    parser.add_argument("--phase-captures", type=int, default=500, help="captures timed step by step")
+    parser.add_argument("--batches", type=int, default=20, help="capture_many batches per figure")
+    parser.add_argument("--batch-size", type=int, default=1_000, help="rows per capture_many batch")
+    parser.add_argument("--pg-captures", type=int, default=1_000, help="single captures on PostgreSQL")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL figures")
+    parser.add_argument("--seed", type=int, default=20_260_701, help="seed of the repeats")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks-stores.md alone")
+    options = parser.parse_args(list(argv))
+
+    started = time.perf_counter()
+    loads = [load_average()]
+    with tempfile.TemporaryDirectory(prefix="leadcapture-bench-", dir=options.dir) as tmp:
+        folder = Path(tmp)
+        probes = [fsync_probe(folder)]
+        singles, many, phases = measure_sqlite(folder, options)
+        probes.append(fsync_probe(folder))
+    if not options.no_postgres:
+        many.update(measure_postgres(options, random.Random(options.seed + 1)))
+    loads.append(load_average())
+    results = Results(singles=singles, many=many, phases=phases,
+                      machine=machine_details(Path(options.dir or tempfile.gettempdir()), probes, loads),
+                      options=options)
+    command = " ".join(["python -m bench.stores", *argv])
+    section = render(results, command)
+    print(section)
+    if not options.no_write:
+        write_section(DOCS, section)
+        print(f"\nwritten to {DOCS}")
+    print(f"store benchmark took {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
