@@ -32,6 +32,7 @@ from leadcapture.core.records import (
     Visitor,
     WebVisitData,
 )
+from leadcapture.core.report import DryRunReport, summarize
 from leadcapture.core.request import (
     CaptureRequest,
     RawAttribute,
@@ -63,6 +64,7 @@ __all__ = [
     "Convert",
     "Create",
     "DataType",
+    "DryRunReport",
     "Engine",
     "ExceptionType",
     "Explanation",
@@ -100,6 +102,7 @@ __all__ = [
     "plan_update",
     "resolve_match",
     "schema_from_toml",
+    "summarize",
     "validate_request",
 ]
 

@@ -132,6 +132,40 @@ class Engine:
         """
         return self.validate(attributes, behavior).map(lambda checked: self.decide(*checked))
 
+    def preview_many(
+        self,
+        rows: Iterable[object],
+        behavior: str | UpdateBehavior | None = None,
+    ) -> list[Result[CaptureDecision, Problem]]:
+        """What `capture_many` would do with these rows, in order, writing nothing (R-D1, R-D3).
+
+        Each row is decided as if the rows before it had been captured: the decisions are applied inside a
+        store transaction that is always rolled back, so two rows with one email preview as Created, then
+        Updated. `leadcapture.core.report.summarize` turns the answers into totals per outcome and rule.
+        """
+        previews: list[Result[CaptureDecision, Problem]] = []
+        try:
+            with self.store.transaction() as tx:
+                previews.extend(
+                    self.validate(row, behavior).map(lambda checked: self._preview_in(tx, *checked)) for row in rows
+                )
+                raise _DryRunOver
+        except _DryRunOver:
+            pass
+        return previews
+
+    def _preview_in(
+        self, tx: LeadTransaction, request: CaptureRequest, behavior: UpdateBehavior | None
+    ) -> CaptureDecision:
+        """Decide, and apply to the doomed transaction so that later rows see this one.
+
+        Inside one transaction nobody else writes what it read, so the store accepts the decision.
+        """
+        decision = self.decide(request, behavior, reader=tx)
+        if not isinstance(decision, Reject):
+            tx.apply(decision)
+        return decision
+
     def capture(
         self,
         attributes: object,
@@ -231,6 +265,10 @@ def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:
             return Failure(problem)
         case _:
             assert_never(decision)
+
+
+class _DryRunOver(Exception):  # noqa: N818 - a signal, not an error
+    """Raised at the end of a batch dry run so that the store rolls its transaction back."""
 
 
 def _chunks(rows: Iterable[object], size: int) -> Iterator[list[object]]:

@@ -1,12 +1,9 @@
-"""Activities (R-A1..R-A3) and dry runs (R-D1, R-D2), through `Engine.capture` and `Engine.preview`.
-
-R-D3, the dry run of a whole file with totals per outcome and rule, is a command-line feature; it is not
-covered here.
-"""
+"""Activities (R-A1..R-A3) and dry runs (R-D1..R-D3), through `Engine.capture`, `preview` and `preview_many`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -36,6 +33,8 @@ from leadcapture import (
     Visitor,
     WebVisitData,
 )
+from leadcapture.adapters.sqlite import SQLiteLeadStore
+from leadcapture.core.report import summarize
 from leadcapture.service import answer_for
 from leadcapture.wire.leadsquared import error_envelope, preview_body, success_envelope
 
@@ -373,3 +372,65 @@ def test_D2_preview_of_a_create_answers_the_success_envelope_plus_the_preview(st
     assert body["Message"]["IsCreated"] is True
     assert body["Preview"]["type"] == "Create"
     assert body["Preview"]["explanation"]["rule"] == "R-M9"
+
+
+# R-D3 ----------------------------------------------------------------------------------------------------------
+
+BATCH: list[dict[str, Any]] = [
+    {"EmailAddress": "asha@example.com", "FirstName": "Asha"},
+    {"EmailAddress": "ASHA@example.com", "City": "Pune"},
+    {"EmailAddress": "not-an-email"},
+    {"EmailAddress": "ben@example.com", "Phone": "9000000001"},
+    {"EmailAddress": "asha@example.com", "Phone": "9000000001"},
+    {"Colour": "blue"},
+]
+
+
+def test_D3_preview_many_sees_earlier_rows_and_writes_nothing(engine: Engine, store: InMemoryLeadStore) -> None:
+    """R-D3: a batch dry run decides rows in order, each seeing what the earlier rows would do, and writes nothing."""
+    before = snapshot(store)
+    previews = engine.preview_many(BATCH)
+    assert snapshot(store) == before
+    first, second = previews[0].unwrap(), previews[1].unwrap()
+    assert first.explanation.outcome is Outcome.CREATED
+    assert second.explanation.outcome is Outcome.UPDATED
+    assert second.explanation.lead_id == first.lead.id
+    assert isinstance(previews[2], Failure)
+    assert previews[4].unwrap().explanation.outcome is Outcome.REJECTED
+
+
+def test_D3_batch_report_counts_outcomes_and_rules_and_lists_failing_rows(engine: Engine) -> None:
+    """R-D3: the report totals rows per outcome and per rule and names every failing row with its error."""
+    report = summarize(engine.preview_many(BATCH))
+    assert report.rows == 6
+    assert report.by_outcome == {"Created": 2, "Rejected": 3, "Updated": 1}
+    assert report.by_rule == {"R-M8": 1, "R-M9": 2, "R-U2": 1, "R-V2": 1, "R-V4": 1}
+    assert [(failure.row, failure.problem.exception_type) for failure in report.failures] == [
+        (3, ExceptionType.INVALID_INPUT),
+        (5, ExceptionType.DUPLICATE_ENTRY),
+        (6, ExceptionType.UNKNOWN_ATTRIBUTE),
+    ]
+
+
+def test_D3_the_dry_run_predicts_the_real_batch_row_by_row(store: InMemoryLeadStore) -> None:
+    """R-D3: previewing a batch and then capturing it give the same outcome and rule on every row."""
+    previews = make_engine(store).preview_many(BATCH)
+    captures = make_engine(store).capture_many(BATCH)
+    for preview, capture in zip(previews, captures, strict=True):
+        if isinstance(capture, Success):
+            assert preview.unwrap().explanation.outcome is capture.unwrap().outcome
+            assert preview.unwrap().explanation.rule == capture.unwrap().decision.explanation.rule
+        else:
+            expected = preview.failure() if isinstance(preview, Failure) else preview.unwrap().problem
+            assert expected == capture.failure()
+
+
+def test_D3_batch_dry_run_on_sqlite_leaves_the_file_untouched(tmp_path: Path) -> None:
+    """R-D3 on a real SQLite file: the batch preview rolls its transaction back, so nothing is written."""
+    sqlite_store = SQLiteLeadStore(tmp_path / "leads.db")
+    try:
+        previews = Engine(store=sqlite_store).preview_many(BATCH)
+        assert previews[1].unwrap().explanation.outcome is Outcome.UPDATED
+        assert sqlite_store.leads() == ()
+    finally:
+        sqlite_store.close()

@@ -28,6 +28,7 @@ PUBLIC_NAMES = [
     "Convert",
     "Create",
     "DataType",
+    "DryRunReport",
     "Engine",
     "ExceptionType",
     "Explanation",
@@ -65,6 +66,7 @@ PUBLIC_NAMES = [
     "plan_update",
     "resolve_match",
     "schema_from_toml",
+    "summarize",
     "validate_request",
 ]
 """The names `from leadcapture import *` gives, in the order ruff's RUF022 keeps `__all__`."""
