@@ -34,6 +34,7 @@ run: install
 
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.stores
 
 
 clean:
