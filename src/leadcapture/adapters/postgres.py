@@ -23,9 +23,7 @@ from psycopg_pool import ConnectionPool
 from returns.result import Result
 
 from leadcapture.adapters.sql import OK, Conflict, SQLTransaction, Statements, conflict_from
-from leadcapture.core.decision import CaptureDecision
-from leadcapture.core.match import CandidateQuery, Candidates
-from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
+from leadcapture.adapters.sqlstore import SQLStoreBase
 from leadcapture.ports import StoreConflict
 
 _STATEMENTS: Final = Statements("postgresql")
@@ -46,7 +44,7 @@ def conninfo_from_url(url: str) -> str:
     return url
 
 
-class PostgresLeadStore:
+class PostgresLeadStore(SQLStoreBase):
     """Leads in PostgreSQL, through a psycopg 3 connection pool."""
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 16, migrate: bool = True) -> None:
@@ -78,56 +76,6 @@ class PostgresLeadStore:
     def _reading(self) -> Iterator[SQLTransaction]:
         with self._pool.connection() as conn, conn.cursor() as cur:
             yield SQLTransaction(cur, _STATEMENTS, control=_Control(conn))
-
-    def find_candidates(self, query: CandidateQuery) -> Candidates:
-        """Everything a decision may read for one request (a dry run reads this way)."""
-        with self._reading() as tx:
-            return tx.find_candidates(query)
-
-    def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
-        """Write one decision in its own transaction."""
-        with self.transaction() as tx:
-            return tx.apply(decision)
-
-    def get_lead(self, lead_id: str) -> Lead | None:
-        """The lead with this id."""
-        with self._reading() as tx:
-            return tx.get_lead(lead_id.lower())
-
-    def leads(self) -> tuple[Lead, ...]:
-        """Every lead, in creation order."""
-        with self._reading() as tx:
-            return tx.all_leads()
-
-    def index_entries(self, lead_id: str) -> tuple[IndexEntry, ...]:
-        """The (field, key) entries indexed for a lead."""
-        with self._reading() as tx:
-            return tx.index_entries(lead_id)
-
-    def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
-        """Leads whose indexed `field` has match key `key`."""
-        with self._reading() as tx:
-            return tx.find_leads(field, key)
-
-    def activities(self, lead_id: str) -> tuple[Activity, ...]:
-        """A lead's activities, newest first."""
-        with self._reading() as tx:
-            return tx.activities(lead_id.lower())
-
-    def save_visitor(self, visitor: Visitor) -> None:
-        """Add or replace an anonymous visitor and its visits."""
-        with self.transaction() as tx:
-            tx.save_visitor(visitor)
-
-    def visitor(self, visitor_id: str) -> Visitor | None:
-        """The visitor with this tracking id."""
-        with self._reading() as tx:
-            return tx.get_visitor(visitor_id)
-
-    def add_account(self, account: Account) -> None:
-        """Add an account leads can be linked to."""
-        with self.transaction() as tx:
-            tx.add_account(account)
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -19,9 +19,7 @@ from typing import Any, Final, Literal
 from returns.result import Result
 
 from leadcapture.adapters.sql import OK, Conflict, SQLTransaction, Statements, conflict_from
-from leadcapture.core.decision import CaptureDecision
-from leadcapture.core.match import CandidateQuery, Candidates
-from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
+from leadcapture.adapters.sqlstore import SQLStoreBase
 from leadcapture.ports import StoreConflict
 
 Synchronous = Literal["FULL", "NORMAL"]
@@ -34,7 +32,7 @@ MMAP_SIZE: Final = 1 << 30
 """Reads go through a 1 GiB memory map instead of a read() call per page."""
 
 
-class SQLiteLeadStore:
+class SQLiteLeadStore(SQLStoreBase):
     """Leads in one SQLite file. Run the migrations first: `open_store` does, and so does `migrate=True`."""
 
     def __init__(
@@ -97,56 +95,6 @@ class SQLiteLeadStore:
     def _reading(self) -> Iterator[SQLTransaction]:
         cur = self._connection().cursor()
         yield SQLTransaction(cur, _STATEMENTS, control=_Control(cur))
-
-    def find_candidates(self, query: CandidateQuery) -> Candidates:
-        """Everything a decision may read for one request (a dry run reads this way)."""
-        with self._reading() as tx:
-            return tx.find_candidates(query)
-
-    def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
-        """Write one decision in its own transaction."""
-        with self.transaction() as tx:
-            return tx.apply(decision)
-
-    def get_lead(self, lead_id: str) -> Lead | None:
-        """The lead with this id."""
-        with self._reading() as tx:
-            return tx.get_lead(lead_id.lower())
-
-    def leads(self) -> tuple[Lead, ...]:
-        """Every lead, in creation order."""
-        with self._reading() as tx:
-            return tx.all_leads()
-
-    def index_entries(self, lead_id: str) -> tuple[IndexEntry, ...]:
-        """The (field, key) entries indexed for a lead."""
-        with self._reading() as tx:
-            return tx.index_entries(lead_id)
-
-    def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
-        """Leads whose indexed `field` has match key `key`."""
-        with self._reading() as tx:
-            return tx.find_leads(field, key)
-
-    def activities(self, lead_id: str) -> tuple[Activity, ...]:
-        """A lead's activities, newest first."""
-        with self._reading() as tx:
-            return tx.activities(lead_id.lower())
-
-    def save_visitor(self, visitor: Visitor) -> None:
-        """Add or replace an anonymous visitor and its visits."""
-        with self.transaction() as tx:
-            tx.save_visitor(visitor)
-
-    def visitor(self, visitor_id: str) -> Visitor | None:
-        """The visitor with this tracking id."""
-        with self._reading() as tx:
-            return tx.get_visitor(visitor_id)
-
-    def add_account(self, account: Account) -> None:
-        """Add an account leads can be linked to."""
-        with self.transaction() as tx:
-            tx.add_account(account)
 
     def close(self) -> None:
         """Close every connection this store opened."""

@@ -1,0 +1,80 @@
+"""What the SQL stores share above the connection: the `LeadStore` reads and one-off writes.
+
+Each store says how it opens a write transaction (`transaction`) and a read (`_reading`); every method
+here runs one of those around the matching `SQLTransaction` call.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+
+from returns.result import Result
+
+from leadcapture.adapters.sql import SQLTransaction
+from leadcapture.core.decision import CaptureDecision
+from leadcapture.core.match import CandidateQuery, Candidates
+from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
+from leadcapture.ports import StoreConflict
+
+
+class SQLStoreBase(ABC):
+    """The `LeadStore` methods of a SQL store, given its transactions and reads."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[SQLTransaction]:
+        """A write transaction: commits when the block ends, rolls back on an exception."""
+
+    @abstractmethod
+    def _reading(self) -> AbstractContextManager[SQLTransaction]:
+        """A connection to read through, outside any write transaction."""
+
+    def find_candidates(self, query: CandidateQuery) -> Candidates:
+        """Everything a decision may read for one request (a dry run reads this way)."""
+        with self._reading() as tx:
+            return tx.find_candidates(query)
+
+    def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
+        """Write one decision in its own transaction."""
+        with self.transaction() as tx:
+            return tx.apply(decision)
+
+    def get_lead(self, lead_id: str) -> Lead | None:
+        """The lead with this id."""
+        with self._reading() as tx:
+            return tx.get_lead(lead_id.lower())
+
+    def leads(self) -> tuple[Lead, ...]:
+        """Every lead, in creation order."""
+        with self._reading() as tx:
+            return tx.all_leads()
+
+    def index_entries(self, lead_id: str) -> tuple[IndexEntry, ...]:
+        """The (field, key) entries indexed for a lead."""
+        with self._reading() as tx:
+            return tx.index_entries(lead_id)
+
+    def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
+        """Leads whose indexed `field` has match key `key`."""
+        with self._reading() as tx:
+            return tx.find_leads(field, key)
+
+    def activities(self, lead_id: str) -> tuple[Activity, ...]:
+        """A lead's activities, newest first."""
+        with self._reading() as tx:
+            return tx.activities(lead_id.lower())
+
+    def save_visitor(self, visitor: Visitor) -> None:
+        """Add or replace an anonymous visitor and its visits."""
+        with self.transaction() as tx:
+            tx.save_visitor(visitor)
+
+    def visitor(self, visitor_id: str) -> Visitor | None:
+        """The visitor with this tracking id."""
+        with self._reading() as tx:
+            return tx.get_visitor(visitor_id)
+
+    def add_account(self, account: Account) -> None:
+        """Add an account leads can be linked to."""
+        with self.transaction() as tx:
+            tx.add_account(account)
