@@ -79,8 +79,16 @@ class LeadStore(Protocol):
         """A lead's activities, newest first."""
         ...
 
+    def post_activity(self, activity: Activity) -> bool:
+        """Add an activity (a web visit, R-W3) to its lead's history; False if there is no such lead."""
+        ...
+
     def save_visitor(self, visitor: Visitor) -> None:
         """Add or replace an anonymous visitor (and its visits)."""
+        ...
+
+    def visitor(self, visitor_id: str) -> Visitor | None:
+        """The visitor with this tracking id."""
         ...
 
     def add_account(self, account: Account) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Final, Protocol, assert_never, runtime_checkable
 
 from returns.result import Failure, Result, Success
@@ -85,6 +86,14 @@ class Engine:
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._ids: IdFactory = ids if ids is not None else UUID7Factory()
         self._max_attempts = max_attempts
+
+    def new_id(self) -> str:
+        """A new GUID from the engine's id factory."""
+        return self._ids.new_id()
+
+    def now(self) -> datetime:
+        """The current time from the engine's clock."""
+        return self._clock.now()
 
     def validate(
         self,

@@ -21,6 +21,7 @@ from tests.support.determinism import START, CountingIds, SteppingClock
 from leadcapture import (
     DEFAULT_SCHEMA,
     Account,
+    Activity,
     CandidateQuery,
     Candidates,
     CaptureActivityData,
@@ -37,6 +38,7 @@ from leadcapture import (
     UpdateBehavior,
     Visit,
     Visitor,
+    WebVisitData,
     candidate_query,
     schema_from_toml,
 )
@@ -467,3 +469,22 @@ def test_transaction_rolls_back_when_the_block_raises(store: LeadStore) -> None:
     assert store.get_lead(created.lead.id) == created.lead
     assert store.activities(created.lead.id) == (created.activity,)
     assert store.find_leads("EmailAddress", "b@example.com") == ()
+
+
+def test_post_activity_adds_to_an_existing_lead_only(store: LeadStore) -> None:
+    """A web-visit activity lands on its lead, newest first; for an unknown lead nothing is written (R-W3)."""
+    engine = engine_for(store)
+    lead_id = engine.capture({"EmailAddress": EMAIL_A}).unwrap().lead_id
+    visit = Activity(
+        id="f0000000-0000-4000-8000-000000000001",
+        lead_id=lead_id,
+        event_code=1,
+        event_name="Web Visit",
+        created_on=START + timedelta(days=1),
+        data=WebVisitData(page_url="https://example.com/", referrer=None, source={}),
+    )
+    assert store.post_activity(visit) is True
+    assert store.activities(lead_id)[0] == visit
+    stray = msgspec.structs.replace(visit, id="f0000000-0000-4000-8000-000000000002", lead_id=VISITOR_ID)
+    assert store.post_activity(stray) is False
+    assert store.activities(VISITOR_ID) == ()

@@ -268,3 +268,62 @@ def test_H6_each_kind_of_input_problem_has_its_exception_type(
     response = httpx.post(f"{server.base_url}{CAPTURE}", params=server.keys | params, content=body, timeout=30)
     assert response.status_code == 400
     _is_envelope(response, exception_type)
+
+
+def test_W1_visits_make_a_visitor_that_converts_with_its_first_source(server: RunningServer) -> None:
+    """R-W1, R-W2, R-M6, R-W3: a visitor's first visit is its source; once a lead, visits go on the lead."""
+    visit_url = f"{server.base_url}/v2/WebTracking.svc/Visit"
+    first = httpx.post(
+        visit_url,
+        params=server.keys,
+        json={"PageURL": "https://example.com/?utm_source=newsletter&utm_campaign=diwali"},
+        timeout=30,
+    ).json()
+    assert first["Status"] == "Success"
+    assert first["Message"]["IsLead"] is False
+    tracking_id = first["Message"]["Id"]
+    again = httpx.post(
+        visit_url,
+        params=server.keys,
+        json={"ProspectId": tracking_id, "PageURL": "https://example.com/pricing?utm_source=google"},
+        timeout=30,
+    ).json()
+    assert again["Message"] == {"Id": tracking_id, "IsLead": False}
+    converted = _capture(server, _body(ProspectId=tracking_id, EmailAddress="visitor@example.com")).json()
+    assert converted["Message"]["Id"] == tracking_id
+    assert converted["Message"]["IsCreated"] is True
+    lead = httpx.get(
+        f"{server.base_url}/v2/LeadManagement.svc/Leads.GetById",
+        params=server.keys | {"id": tracking_id},
+        timeout=30,
+    ).json()[0]
+    assert lead["Source"] == "newsletter"
+    assert lead["SourceCampaign"] == "diwali"
+    as_lead = httpx.post(
+        visit_url,
+        params=server.keys,
+        json={"ProspectId": tracking_id, "PageURL": "https://example.com/thanks"},
+        timeout=30,
+    ).json()
+    assert as_lead["Message"] == {"Id": tracking_id, "IsLead": True}
+    history = httpx.post(
+        f"{server.base_url}/v2/ProspectActivity.svc/Retrieve",
+        params=server.keys | {"leadId": tracking_id},
+        timeout=30,
+    ).json()
+    codes = [activity["EventCode"] for activity in history["ProspectActivities"]]
+    assert codes[0] != 23
+    assert codes.count(23) == 1
+    assert len(codes) == 4
+
+
+def test_W1_visit_with_a_bad_prospect_id_is_400(server: RunningServer) -> None:
+    """R-W1: a ProspectId that is not a GUID is refused in the envelope."""
+    response = httpx.post(
+        f"{server.base_url}/v2/WebTracking.svc/Visit",
+        params=server.keys,
+        json={"ProspectId": "not-a-guid", "PageURL": "https://example.com/"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    _is_envelope(response, "MXInvalidInputException")

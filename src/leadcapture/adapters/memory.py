@@ -164,6 +164,14 @@ class InMemoryLeadStore:
         with self._lock:
             return tuple(reversed(self._activities.get(lead_id.lower(), ())))
 
+    def post_activity(self, activity: Activity) -> bool:
+        """Add an activity to its lead's history; False if there is no such lead."""
+        with self._lock:
+            if activity.lead_id not in self._leads:
+                return False
+            self._add_activities(activity.lead_id, (activity,))
+            return True
+
     def save_visitor(self, visitor: Visitor) -> None:
         """Add or replace an anonymous visitor."""
         with self._lock:

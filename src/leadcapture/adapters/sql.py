@@ -560,6 +560,11 @@ class SQLTransaction:
         self._cur.execute(self._sql.activities, (lead_id,))
         return tuple(activity_from_row(row) for row in self._cur.fetchall())
 
+    def post_activity(self, activity: Activity) -> bool:
+        """Add an activity to its lead's history; False (and nothing written) if there is no such lead."""
+        self._cur.execute(self._sql.insert_activity_if_lead, (*activity_row(activity), activity.lead_id))
+        return self._cur.rowcount == 1
+
     def save_visitor(self, visitor: Visitor) -> None:
         """Add or replace a visitor and its visits."""
         cur, sql = self._cur, self._sql

@@ -78,3 +78,8 @@ class SQLStoreBase(ABC):
         """Add an account leads can be linked to."""
         with self.transaction() as tx:
             tx.add_account(account)
+
+    def post_activity(self, activity: Activity) -> bool:
+        """Add an activity to its lead's history; False if there is no such lead."""
+        with self.transaction() as tx:
+            return tx.post_activity(activity)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
 from leadcapture.core.problems import Problem, invalid_input
 from leadcapture.core.schema import FieldSpec
 from leadcapture.core.values import match_key
+from leadcapture.core.visits import VisitDecision, VisitedLead, decide_visit
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
 from leadcapture.keys import ApiKey, secret_matches
 from leadcapture.normalize import STANDARD_NORMALIZER
@@ -295,6 +297,58 @@ async def retrieve_activities(request: Request[Any, Any, Any]) -> Response[bytes
     )
 
 
+class VisitBody(
+    msgspec.Struct,
+    frozen=True,
+    rename={"page_url": "PageURL", "prospect_id": "ProspectId", "referrer": "Referrer"},
+):
+    """The body of `WebTracking.svc/Visit` (R-W1)."""
+
+    page_url: str
+    prospect_id: str | None = None
+    referrer: str | None = None
+
+
+_VISIT_BODY: Final = msgspec.json.Decoder(VisitBody)
+_GUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@post("/v2/WebTracking.svc/Visit", status_code=200)
+async def record_visit(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Record a page view: on the lead with this id (R-W3), else on its anonymous visitor (R-W1, R-W2)."""
+    await _admit(request)
+    try:
+        body = _VISIT_BODY.decode(await request.body())
+    except msgspec.DecodeError as exc:
+        raise ApiError(invalid_input(f"Invalid request body: {exc}", rule="R-W1")) from exc
+    if body.prospect_id is not None and not _GUID.fullmatch(body.prospect_id.strip()):
+        raise ApiError(invalid_input("ProspectId: not a valid GUID", rule="R-W1"))
+    engine = _engine(request)
+    decision = await anyio.to_thread.run_sync(_record_visit, engine, body)
+    is_lead = isinstance(decision, VisitedLead)
+    tracking_id = decision.activity.lead_id if isinstance(decision, VisitedLead) else decision.visitor.id
+    return _json({"Status": "Success", "Message": {"Id": tracking_id, "IsLead": is_lead}})
+
+
+def _record_visit(engine: Engine, body: VisitBody) -> VisitDecision:
+    tracking_id = body.prospect_id.strip().lower() if body.prospect_id else engine.new_id()
+    store = engine.store
+    decision = decide_visit(
+        tracking_id=tracking_id,
+        lead=store.get_lead(tracking_id),
+        visitor=store.visitor(tracking_id),
+        page_url=body.page_url,
+        referrer=body.referrer,
+        now=engine.now(),
+        visit_id=engine.new_id(),
+    )
+    if isinstance(decision, VisitedLead):
+        store.post_activity(decision.activity)
+    else:
+        store.save_visitor(decision.visitor)
+    return decision
+
+
 @get("/health")
 async def health(request: Request[Any, Any, Any]) -> Response[bytes]:
     """200 once the database answers."""
@@ -319,6 +373,7 @@ def create_app(
             get_by_phone,
             leads_metadata,
             retrieve_activities,
+            record_visit,
             health,
         ],
         exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
