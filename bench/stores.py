@@ -39,6 +39,7 @@ import msgspec
 from returns.result import Success
 
 from bench.raw_sqlite import AlchemyCapture, RawCapture, RawRow
+from bench.report import cpu_model, load_average
 from leadcapture import Engine, InMemoryLeadStore
 from leadcapture.adapters.migrate import upgrade
 from leadcapture.adapters.sqlite import SQLiteLeadStore
@@ -393,25 +394,6 @@ def fsync_probe(folder: Path, writes: int = 200) -> float:
         os.close(fd)
         path.unlink()
     return statistics.median(spent) * 1e6
-
-
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages."""
-    try:
-        return " ".join(Path("/proc/loadavg").read_text(encoding="ascii").split()[:3])
-    except OSError:
-        return "?"
-
-
-def cpu_model() -> str:
-    """The CPU's model name."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def filesystem(folder: Path) -> str:
