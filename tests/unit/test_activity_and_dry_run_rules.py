@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
 from returns.result import Failure, Success
-from tests.support.determinism import START, CountingIds, SteppingClock
+from tests.support.determinism import START
+from tests.support.engines import captured, lead, make_engine, problem_of
 
 from leadcapture import (
-    DEFAULT_SCHEMA,
     Account,
     CaptureActivityData,
-    CaptureReceipt,
     Convert,
     Create,
     Engine,
     ExceptionType,
     InMemoryLeadStore,
-    Lead,
     Outcome,
-    Problem,
     Reject,
-    Schema,
     SubmittedAttribute,
     Update,
     UpdateBehavior,
@@ -41,44 +36,6 @@ from leadcapture.wire.leadsquared import error_envelope, preview_body, success_e
 ACCOUNT_ID = "ac000000-0000-4000-8000-000000000001"
 UNKNOWN_ACCOUNT = "ac000000-0000-4000-8000-0000000000ff"
 VISITOR_GUID = "d0000000-0000-4000-8000-00000000000d"
-
-
-@pytest.fixture
-def store() -> InMemoryLeadStore:
-    """An empty in-memory store."""
-    return InMemoryLeadStore()
-
-
-@pytest.fixture
-def engine(store: InMemoryLeadStore) -> Engine:
-    """An engine over `store` with a deterministic clock and ids."""
-    return make_engine(store)
-
-
-def make_engine(store: InMemoryLeadStore, schema: Schema = DEFAULT_SCHEMA, prefix: int = 0) -> Engine:
-    """An engine over `store` with a deterministic clock and ids; engines with one `prefix` stay in step."""
-    clock = SteppingClock(START + timedelta(days=prefix))
-    return Engine(store=store, schema=schema, clock=clock, ids=CountingIds(prefix=prefix))
-
-
-def captured(engine: Engine, attributes: object, behavior: UpdateBehavior | None = None) -> CaptureReceipt:
-    """The receipt of a capture that must succeed."""
-    return engine.capture(attributes, behavior).unwrap()
-
-
-def problem_of(result: Any) -> Problem:
-    """The problem of a failed result."""
-    assert isinstance(result, Failure), result
-    problem = result.failure()
-    assert isinstance(problem, Problem)
-    return problem
-
-
-def lead(store: InMemoryLeadStore, lead_id: str) -> Lead:
-    """The stored lead with this id (fails the test when there is none)."""
-    found = store.get_lead(lead_id)
-    assert found is not None
-    return found
 
 
 def snapshot(store: InMemoryLeadStore) -> object:

@@ -11,19 +11,17 @@ from typing import Any
 import pytest
 from returns.result import Failure, Result, Success
 from tests.support.determinism import CountingIds, SteppingClock
+from tests.support.engines import captured, lead, make_engine
 
 from leadcapture import (
-    DEFAULT_SCHEMA,
     CandidateQuery,
     CaptureDecision,
     CaptureReceipt,
     Engine,
     ExceptionType,
     InMemoryLeadStore,
-    Lead,
     Outcome,
     Problem,
-    Schema,
     StoreConflict,
     UpdateBehavior,
     Visit,
@@ -47,35 +45,6 @@ class ManualClock:
     def now(self) -> datetime:
         """The time the test set."""
         return self.at
-
-
-@pytest.fixture
-def store() -> InMemoryLeadStore:
-    """An empty in-memory store."""
-    return InMemoryLeadStore()
-
-
-@pytest.fixture
-def engine(store: InMemoryLeadStore) -> Engine:
-    """An engine over `store` with a deterministic clock and ids."""
-    return make_engine(store)
-
-
-def make_engine(store: InMemoryLeadStore, schema: Schema = DEFAULT_SCHEMA, clock: Any = None) -> Engine:
-    """An engine over `store` with deterministic ids and a stepping clock unless one is given."""
-    return Engine(store=store, schema=schema, clock=clock or SteppingClock(), ids=CountingIds())
-
-
-def captured(engine: Engine, attributes: object, behavior: UpdateBehavior | None = None) -> CaptureReceipt:
-    """The receipt of a capture that must succeed."""
-    return engine.capture(attributes, behavior).unwrap()
-
-
-def lead(store: InMemoryLeadStore, lead_id: str) -> Lead:
-    """The stored lead with this id (fails the test when there is none)."""
-    found = store.get_lead(lead_id)
-    assert found is not None
-    return found
 
 
 # R-M1 ----------------------------------------------------------------------------------------------------------
@@ -403,7 +372,7 @@ SHARED_PHONE = "9000000005"
 
 def _two_leads_sharing_a_phone(store: InMemoryLeadStore, clock: ManualClock) -> tuple[Engine, str, str]:
     """Leads `first` (created at START) and `second` (created a minute later) holding one phone number."""
-    engine = make_engine(store, NON_UNIQUE_PHONE, clock)
+    engine = make_engine(store, NON_UNIQUE_PHONE, clock=clock)
     clock.at = START
     first = captured(engine, {"EmailAddress": "first@example.com", "Phone": SHARED_PHONE}).lead_id
     clock.at = START + timedelta(minutes=1)

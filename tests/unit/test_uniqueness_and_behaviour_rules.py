@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from returns.result import Failure
-from tests.support.determinism import CountingIds, SteppingClock
+from tests.support.engines import captured, lead, make_engine
 
 from leadcapture import (
     DEFAULT_SCHEMA,
@@ -15,10 +15,8 @@ from leadcapture import (
     Engine,
     ExceptionType,
     InMemoryLeadStore,
-    Lead,
     Outcome,
     Problem,
-    Schema,
     SubmittedAttribute,
     UpdateBehavior,
     Visitor,
@@ -39,28 +37,6 @@ CUSTOM_UNIQUE = schema_from_toml(
 ).unwrap()
 
 
-@pytest.fixture
-def store() -> InMemoryLeadStore:
-    """An empty in-memory store."""
-    return InMemoryLeadStore()
-
-
-@pytest.fixture
-def engine(store: InMemoryLeadStore) -> Engine:
-    """An engine over `store` with a deterministic clock and ids."""
-    return make_engine(store)
-
-
-def make_engine(store: InMemoryLeadStore, schema: Schema = DEFAULT_SCHEMA) -> Engine:
-    """An engine over `store` with a deterministic clock and ids."""
-    return Engine(store=store, schema=schema, clock=SteppingClock(), ids=CountingIds())
-
-
-def captured(engine: Engine, attributes: object, behavior: UpdateBehavior | None = None) -> CaptureReceipt:
-    """The receipt of a capture that must succeed."""
-    return engine.capture(attributes, behavior).unwrap()
-
-
 def rejected(engine: Engine, attributes: object, behavior: UpdateBehavior | None = None) -> Problem:
     """The problem of a capture that must fail."""
     result = engine.capture(attributes, behavior)
@@ -68,13 +44,6 @@ def rejected(engine: Engine, attributes: object, behavior: UpdateBehavior | None
     problem = result.failure()
     assert isinstance(problem, Problem)
     return problem
-
-
-def lead(store: InMemoryLeadStore, lead_id: str) -> Lead:
-    """The stored lead with this id (fails the test when there is none)."""
-    found = store.get_lead(lead_id)
-    assert found is not None
-    return found
 
 
 def capture_data(store: InMemoryLeadStore, lead_id: str, newest: int = 0) -> CaptureActivityData:

@@ -8,17 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from returns.result import Failure, Success
-from tests.support.determinism import CountingIds, SteppingClock
+from returns.result import Success
+from tests.support.engines import make_engine, problem_of
 
 from leadcapture import (
-    DEFAULT_SCHEMA,
     Engine,
     ExceptionType,
     InMemoryLeadStore,
     Outcome,
     Problem,
-    Schema,
     UpdateBehavior,
     decode_body,
     parse_behavior,
@@ -26,31 +24,6 @@ from leadcapture import (
 )
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture
-def store() -> InMemoryLeadStore:
-    """An empty in-memory store."""
-    return InMemoryLeadStore()
-
-
-@pytest.fixture
-def engine(store: InMemoryLeadStore) -> Engine:
-    """An engine over `store` with a deterministic clock and ids."""
-    return make_engine(store)
-
-
-def make_engine(store: InMemoryLeadStore, schema: Schema = DEFAULT_SCHEMA) -> Engine:
-    """An engine over `store` with a deterministic clock and ids."""
-    return Engine(store=store, schema=schema, clock=SteppingClock(), ids=CountingIds())
-
-
-def problem_of(result: Any) -> Problem:
-    """The problem of a failed result (fails the test if the result is a success)."""
-    assert isinstance(result, Failure), result
-    problem = result.failure()
-    assert isinstance(problem, Problem)
-    return problem
 
 
 def assert_invalid_input(result: Any, rule: str) -> Problem:
