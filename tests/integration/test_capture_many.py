@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from returns.result import Failure, Result, Success
+from tests.support.agreement import assert_stores_agree, empty_sql_stores
 from tests.support.determinism import START, CountingIds, SteppingClock
 
 from leadcapture import (
@@ -38,7 +39,6 @@ from leadcapture.adapters.postgres import PostgresLeadStore
 from leadcapture.adapters.sqlite import SQLiteLeadStore
 from leadcapture.core.match import CandidateQuery
 
-_TABLES = ("activities", "lead_unique_values", "lead_lookup_values", "leads", "visits", "visitors", "accounts")
 ACCOUNT = "cccccccc-0000-4000-8000-000000000001"
 UNKNOWN_ACCOUNT = "cccccccc-0000-4000-8000-000000000002"
 UNKNOWN_PROSPECT = "dddddddd-0000-4000-8000-000000000001"
@@ -83,7 +83,7 @@ class BatchesAgree(RuleBasedStateMachine):
     def __init__(self) -> None:
         """Empty stores, each behind an engine with the same clock and id sequences."""
         super().__init__()
-        _empty(self.sqlite_store, self.postgres_store)
+        empty_sql_stores(self.sqlite_store, self.postgres_store)
         self.reference = InMemoryLeadStore()
         self.stores: list[Any] = [self.reference, self.sqlite_store, self.postgres_store]
         self.engines = [
@@ -141,27 +141,7 @@ class BatchesAgree(RuleBasedStateMachine):
     @invariant()
     def stores_agree(self) -> None:
         """Leads, their values, their activities and the visitors are identical in every store."""
-        reference, *others = self.stores
-        leads = reference.leads()
-        for store in others:
-            assert store.leads() == leads
-        for lead in leads:
-            entries = sorted(reference.index_entries(lead.id), key=lambda e: (not e.unique, e.field, e.key))
-            activities = reference.activities(lead.id)
-            for store in others:
-                assert list(store.index_entries(lead.id)) == entries
-                assert store.activities(lead.id) == activities
-        for visitor_id in self.prospects:
-            visitor = reference.visitor(visitor_id)
-            for store in others:
-                assert store.visitor(visitor_id) == visitor
-
-
-def _empty(*stores: SQLiteLeadStore | PostgresLeadStore) -> None:
-    for store in stores:
-        with store.transaction() as tx:
-            for table in _TABLES:
-                tx._cur.execute(f"DELETE FROM {table}")
+        assert_stores_agree(self.stores, self.prospects)
 
 
 @pytest.fixture(params=["standard schema", "Phone not unique"])
@@ -220,8 +200,14 @@ def test_M8_a_later_row_of_a_batch_sees_what_earlier_rows_did(sql_store: SQLiteL
             {"Phone": "9000000001", "FirstName": "Ben"},
         ],
     )
-    assert _outcomes(answers) == [Outcome.CREATED, Outcome.UPDATED, Outcome.UPDATED, Outcome.CREATED, "failed",
-                                  Outcome.UPDATED]
+    assert _outcomes(answers) == [
+        Outcome.CREATED,
+        Outcome.UPDATED,
+        Outcome.UPDATED,
+        Outcome.CREATED,
+        "failed",
+        Outcome.UPDATED,
+    ]
     asha, ben = sql_store.leads()
     assert asha.fields == {"EmailAddress": "asha@example.com", "FirstName": "Asha"}
     assert ben.fields == {"EmailAddress": "ben@example.com", "Phone": "+91-9000000001", "FirstName": "Ben"}

@@ -14,13 +14,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from tests.support.agreement import assert_stores_agree, empty_sql_stores
 from tests.support.determinism import START, CountingIds, SteppingClock
 
 from leadcapture import Account, Engine, InMemoryLeadStore, UpdateBehavior, Visit, Visitor
 from leadcapture.adapters.postgres import PostgresLeadStore
 from leadcapture.adapters.sqlite import SQLiteLeadStore
-
-_TABLES = ("activities", "lead_unique_values", "lead_lookup_values", "leads", "visits", "visitors", "accounts")
 
 IDENTITIES = 6
 behaviors = st.sampled_from([None, *UpdateBehavior])
@@ -62,7 +61,7 @@ class StoresAgree(RuleBasedStateMachine):
     def __init__(self) -> None:
         """Empty stores, each behind an engine with the same clock and id sequences."""
         super().__init__()
-        _empty(self.sqlite_store, self.postgres_store)
+        empty_sql_stores(self.sqlite_store, self.postgres_store)
         self.stores: list[Any] = [InMemoryLeadStore(), self.sqlite_store, self.postgres_store]
         self.engines = [Engine(store=s, clock=SteppingClock(), ids=CountingIds()) for s in self.stores]
         self.lead_ids: list[str] = []
@@ -134,24 +133,7 @@ class StoresAgree(RuleBasedStateMachine):
     @invariant()
     def every_lead_value_and_activity_agrees(self) -> None:
         """Leads, their unique and lookup values, and their activities are identical in every store."""
-        reference, *others = self.stores
-        leads = reference.leads()
-        for store in others:
-            assert store.leads() == leads
-        for lead in leads:
-            entries = sorted(reference.index_entries(lead.id), key=lambda e: (not e.unique, e.field, e.key))
-            activities = reference.activities(lead.id)
-            assert activities, "every lead has at least one activity (R-A1)"
-            for store in others:
-                assert list(store.index_entries(lead.id)) == entries
-                assert store.activities(lead.id) == activities
-
-
-def _empty(*stores: SQLiteLeadStore | PostgresLeadStore) -> None:
-    for store in stores:
-        with store.transaction() as tx:
-            for table in _TABLES:
-                tx._cur.execute(f"DELETE FROM {table}")
+        assert_stores_agree(self.stores, self.visitor_ids)
 
 
 @pytest.fixture
