@@ -61,7 +61,7 @@ def run_contenders(url: str) -> list[dict[str, Any]]:
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
-                proc.wait()
+            proc.communicate()  # reaps the process and closes its pipes
     return reports
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from returns.result import Success
 from sqlalchemy import create_engine, inspect
 
+from leadcapture import Engine
 from leadcapture.adapters import open_store
 from leadcapture.adapters.migrate import current_revision, sqlalchemy_url, upgrade
 from leadcapture.adapters.postgres import PostgresLeadStore
@@ -95,3 +100,26 @@ def test_open_store_refuses_what_it_cannot_open(url: str) -> None:
     """An unsupported URL, or SQLite without a file, is refused with a message saying what works."""
     with pytest.raises(ValueError, match="sqlite:///"):
         open_store(url)
+
+
+
+
+def test_a_store_opening_a_new_file_waits_for_the_journal_mode_change(sqlite_path: Path) -> None:
+    """SQLite refuses a journal-mode change at once while another connection writes, so opening retries.
+
+    Several processes opening a new file together race to switch it to WAL; here one writer stands in for
+    them, holding its write lock for a moment while the store opens and captures.
+    """
+    upgrade(f"sqlite:///{sqlite_path}")  # a migrated file still in SQLite's default rollback-journal mode
+    with closing(sqlite3.connect(sqlite_path, isolation_level=None, check_same_thread=False)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.3, writer.execute, args=("COMMIT",)).start()
+        store = SQLiteLeadStore(sqlite_path, migrate=False)
+        try:
+            receipt = Engine(store=store).capture([{"Attribute": "EmailAddress", "Value": "o@example.com"}])
+        finally:
+            store.close()
+
+    assert isinstance(receipt, Success), receipt
+    with closing(sqlite3.connect(sqlite_path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)

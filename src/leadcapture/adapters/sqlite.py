@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -57,6 +58,26 @@ class SQLiteLeadStore(SQLStoreBase):
             from leadcapture.adapters.migrate import upgrade
 
             upgrade(f"sqlite:///{self.path}")
+        self._ensure_wal()
+
+    def _ensure_wal(self) -> None:
+        """Switch the file to WAL once (the mode is stored in the file), waiting out other processes doing it too.
+
+        Changing the journal mode needs the file to itself and SQLite answers "database is locked" at once
+        instead of calling the busy handler, so several processes opening a new file together retry here.
+        """
+        deadline = time.monotonic() + self._busy_timeout_ms / 1000
+        with closing(sqlite3.connect(self.path, isolation_level=None, timeout=self._busy_timeout_ms / 1000)) as conn:
+            while True:
+                try:
+                    (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+                    if str(mode).lower() == "wal":
+                        return
+                    conn.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError:
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(0.01)
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -67,7 +88,6 @@ class SQLiteLeadStore(SQLStoreBase):
                 check_same_thread=False,
                 timeout=self._busy_timeout_ms / 1000,
             )
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             conn.execute("PRAGMA foreign_keys=ON")
