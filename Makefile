@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint typecheck imports unit run bench clean
+.PHONY: install test lint typecheck imports unit run bench openapi clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,8 @@ bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.stores
 
+openapi: install
+	$(BIN)/python -m leadcapture.entrypoints.openapi > docs/openapi.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis

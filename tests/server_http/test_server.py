@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random  # noqa: TID251 - seeded random bodies, the same on every run
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,10 @@ import pytest
 from tests.support.server import RunningServer, start_server
 
 CAPTURE = "/v2/LeadManagement.svc/Lead.Capture"
+_BYTES = random.Random(4242)  # noqa: S311 - test data, not secrets
+RANDOM_BODIES = [_BYTES.randbytes(size) for size in (1, 7, 64, 512, 4096, 65_536)]
+TEN_THOUSAND_UNKNOWN = json.dumps([{"Attribute": f"mx_Field{i}", "Value": str(i)} for i in range(10_000)]).encode()
+TEN_THOUSAND_REPEATED = json.dumps([{"Attribute": "FirstName", "Value": str(i)} for i in range(10_000)]).encode()
 
 
 def _body(**fields: object) -> list[dict[str, object]]:
@@ -74,8 +80,24 @@ def test_H3_keys_in_headers_work_and_bad_keys_are_401(server: RunningServer) -> 
         (b"[" * 10_000 + b"]" * 10_000, 400, "MXInvalidInputException"),
         (b'[{"Attribute":"FirstName","Value":"\xc3\x28"}]', 400, "MXInvalidInputException"),
         (b" " * (2 * 1024 * 1024), 413, "MXInvalidInputException"),
+        (TEN_THOUSAND_UNKNOWN, 400, "MXUnknownAttributeException"),
+        (TEN_THOUSAND_REPEATED, 400, "MXInvalidInputException"),
+        *[(random_bytes, 400, "MXInvalidInputException") for random_bytes in RANDOM_BODIES],
     ],
-    ids=["not-json", "empty", "unknown", "bad-email", "nul", "huge-number", "deep", "bad-utf8", "2MiB"],
+    ids=[
+        "not-json",
+        "empty",
+        "unknown",
+        "bad-email",
+        "nul",
+        "huge-number",
+        "deep",
+        "bad-utf8",
+        "2MiB",
+        "10k-unknown-attributes",
+        "10k-repeated-attributes",
+        *[f"random-{len(random_bytes)}-bytes" for random_bytes in RANDOM_BODIES],
+    ],
 )
 def test_H2_bad_input_answers_the_envelope_and_writes_nothing(
     server: RunningServer,

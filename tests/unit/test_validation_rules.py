@@ -123,6 +123,20 @@ def test_V2_unknown_attributes_are_all_listed(engine: Engine, store: InMemoryLea
     assert store.leads() == ()
 
 
+def test_V2_thousands_of_unknown_attributes_are_named_up_to_fifty_then_counted(
+    engine: Engine,
+    store: InMemoryLeadStore,
+) -> None:
+    """R-V2 (adr/0031): 10,000 unknown names give a short answer: each name once, the first 50, then a count."""
+    attributes = [{"Attribute": f"mx_Field{i}", "Value": "x"} for i in range(10_000)]
+    attributes += [{"Attribute": "mx_Field0", "Value": "again"}]
+    problem = problem_of(engine.capture(attributes))
+    assert problem.exception_type is ExceptionType.UNKNOWN_ATTRIBUTE
+    named = ",".join(f"mx_Field{i}" for i in range(50))
+    assert problem.message == f"Attribute(s) does not exist - {named} and 9950 more"
+    assert store.leads() == ()
+
+
 def test_V2_prospect_id_search_by_and_related_company_id_are_not_unknown(engine: Engine) -> None:
     """R-V2: ProspectId, SearchBy and RelatedCompanyId are accepted although they are not schema fields."""
     validated = engine.validate(

@@ -6,6 +6,8 @@ error envelope `{"Status":"Error","ExceptionType":...,"ExceptionMessage":...}` (
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
 from leadcapture.core.names import ExceptionType
@@ -39,11 +41,18 @@ def invalid_input(message: str, *, rule: str, field_errors: tuple[FieldError, ..
     )
 
 
+UNKNOWN_ATTRIBUTES_LISTED: Final = 50
+"""An answer names at most this many unknown attributes, then counts the rest (adr/0031)."""
+
+
 def unknown_attributes(names: list[str]) -> Problem:
-    """A 400 `MXUnknownAttributeException` listing every unknown name (R-V2)."""
+    """A 400 `MXUnknownAttributeException` naming the unknown attributes (R-V2), each once, the first 50 in full."""
+    distinct = list(dict.fromkeys(names))
+    listed = ",".join(_printable(name) for name in distinct[:UNKNOWN_ATTRIBUTES_LISTED])
+    rest = len(distinct) - UNKNOWN_ATTRIBUTES_LISTED
     return Problem(
         exception_type=ExceptionType.UNKNOWN_ATTRIBUTE,
-        message="Attribute(s) does not exist - " + ",".join(_printable(name) for name in names),
+        message=f"Attribute(s) does not exist - {listed}" + (f" and {rest} more" if rest > 0 else ""),
         status=400,
         rule="R-V2",
     )

@@ -30,12 +30,26 @@ from leadcapture.core.problems import Problem, invalid_input
 from leadcapture.core.schema import FieldSpec
 from leadcapture.core.values import match_key
 from leadcapture.core.visits import VisitDecision, VisitedLead, decide_visit
+from leadcapture.entrypoints.openapi import OPENAPI_PATH, openapi_json
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
 from leadcapture.keys import ApiKey, secret_matches
 from leadcapture.normalize import STANDARD_NORMALIZER
 from leadcapture.ports import KeyStore
 from leadcapture.service import Engine, answer_for
-from leadcapture.wire.leadsquared import error_envelope, flat_lead, preview_body, success_envelope
+from leadcapture.wire.leadsquared import (
+    ActivityPage,
+    ActivityQuery,
+    ActivityRecord,
+    FieldMetadata,
+    HealthAnswer,
+    VisitAnswer,
+    VisitBody,
+    VisitMessage,
+    error_envelope,
+    flat_lead,
+    preview_body,
+    success_envelope,
+)
 
 log = logging.getLogger("leadcapture.http")
 access_log = logging.getLogger("leadcapture.access")
@@ -245,22 +259,6 @@ async def leads_metadata(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _json([_field_metadata(spec) for spec in _engine(request).schema.fields])
 
 
-class _ActivityFilter(msgspec.Struct, frozen=True, rename="pascal"):
-    activity_event: int | None = None
-
-
-class _Paging(msgspec.Struct, frozen=True, rename="pascal"):
-    offset: int = 0
-    row_count: int = 100
-
-
-class ActivityQuery(msgspec.Struct, frozen=True, rename="pascal"):
-    """The optional body of `ProspectActivity.svc/Retrieve`."""
-
-    parameter: _ActivityFilter = _ActivityFilter()
-    paging: _Paging = _Paging()
-
-
 _ACTIVITY_QUERY: Final = msgspec.json.Decoder(ActivityQuery)
 
 
@@ -274,39 +272,25 @@ async def retrieve_activities(request: Request[Any, Any, Any]) -> Response[bytes
         query = _ACTIVITY_QUERY.decode(raw) if raw.strip() else ActivityQuery()
     except msgspec.DecodeError as exc:
         raise ApiError(invalid_input(f"Invalid request body: {exc}", rule="R-H5")) from exc
-    if query.paging.offset < 0 or not 0 < query.paging.row_count <= 1000:  # noqa: PLR2004 - the page-size bound
-        raise ApiError(invalid_input("Paging needs Offset >= 0 and 1 <= RowCount <= 1000", rule="R-H5"))
     activities = await anyio.to_thread.run_sync(_engine(request).store.activities, lead_id) if lead_id else ()
     event = query.parameter.activity_event
     chosen = [a for a in activities if event is None or a.event_code == event]
     page = chosen[query.paging.offset : query.paging.offset + query.paging.row_count]
     return _json(
-        {
-            "RecordCount": len(chosen),
-            "ProspectActivities": [
-                {
-                    "Id": activity.id,
-                    "EventCode": activity.event_code,
-                    "EventName": activity.event_name,
-                    "CreatedOn": activity.created_on.strftime("%Y-%m-%d %H:%M:%S"),
-                    "Data": msgspec.to_builtins(activity.data),
-                }
+        ActivityPage(
+            record_count=len(chosen),
+            prospect_activities=[
+                ActivityRecord(
+                    id=activity.id,
+                    event_code=activity.event_code,
+                    event_name=activity.event_name,
+                    created_on=activity.created_on.strftime("%Y-%m-%d %H:%M:%S"),
+                    data=msgspec.to_builtins(activity.data),
+                )
                 for activity in page
             ],
-        },
+        ),
     )
-
-
-class VisitBody(
-    msgspec.Struct,
-    frozen=True,
-    rename={"page_url": "PageURL", "prospect_id": "ProspectId", "referrer": "Referrer"},
-):
-    """The body of `WebTracking.svc/Visit` (R-W1)."""
-
-    page_url: str
-    prospect_id: str | None = None
-    referrer: str | None = None
 
 
 _VISIT_BODY: Final = msgspec.json.Decoder(VisitBody)
@@ -327,7 +311,7 @@ async def record_visit(request: Request[Any, Any, Any]) -> Response[bytes]:
     decision = await anyio.to_thread.run_sync(_record_visit, engine, body)
     is_lead = isinstance(decision, VisitedLead)
     tracking_id = decision.activity.lead_id if isinstance(decision, VisitedLead) else decision.visitor.id
-    return _json({"Status": "Success", "Message": {"Id": tracking_id, "IsLead": is_lead}})
+    return _json(VisitAnswer(status="Success", message=VisitMessage(id=tracking_id, is_lead=is_lead)))
 
 
 def _record_visit(engine: Engine, body: VisitBody) -> VisitDecision:
@@ -349,11 +333,18 @@ def _record_visit(engine: Engine, body: VisitBody) -> VisitDecision:
     return decision
 
 
+@get(OPENAPI_PATH)
+async def openapi(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The OpenAPI document of this app (no keys needed)."""
+    document: bytes = request.app.state.openapi
+    return Response(document, media_type=MediaType.JSON)
+
+
 @get("/health")
 async def health(request: Request[Any, Any, Any]) -> Response[bytes]:
     """200 once the database answers."""
     await anyio.to_thread.run_sync(_engine(request).store.get_lead, "00000000-0000-0000-0000-000000000000")
-    return _json({"Status": "Success"})
+    return _json(HealthAnswer(status="Success"))
 
 
 def create_app(
@@ -375,11 +366,13 @@ def create_app(
             retrieve_activities,
             record_visit,
             health,
+            openapi,
         ],
         exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
         request_max_body_size=MAX_BODY_BYTES,
         middleware=[_access_log_middleware],
-        state=State({"engine": engine, "gate": gate}),
+        state=State({"engine": engine, "gate": gate, "openapi": openapi_json(engine.schema)}),
+        openapi_config=None,  # the document is generated from the wire types: see leadcapture.entrypoints.openapi
         debug=False,
     )
 
@@ -397,14 +390,14 @@ def _preview_response(preview: Result[CaptureDecision, Problem]) -> Response[byt
     return _json(preview_body(error_envelope(problem), decision), problem.status)
 
 
-def _field_metadata(spec: FieldSpec) -> dict[str, Any]:
-    return {
-        "SchemaName": spec.schema_name,
-        "DisplayName": spec.display_name,
-        "DataType": spec.data_type.value,
-        "IsMandatory": spec.is_mandatory,
-        "MaxLength": spec.max_length,
-        "IsUnique": spec.is_unique,
-        "IsSourceField": spec.is_source_field,
-        "Options": list(spec.options),
-    }
+def _field_metadata(spec: FieldSpec) -> FieldMetadata:
+    return FieldMetadata(
+        schema_name=spec.schema_name,
+        display_name=spec.display_name,
+        data_type=spec.data_type.value,
+        is_mandatory=spec.is_mandatory,
+        max_length=spec.max_length,
+        is_unique=spec.is_unique,
+        is_source_field=spec.is_source_field,
+        options=list(spec.options),
+    )

@@ -1,8 +1,10 @@
-"""LeadSquared's JSON shapes for answers: the success and error envelopes (R-H1, R-H2) and flat leads (R-H5)."""
+"""LeadSquared's JSON shapes: the success and error envelopes (R-H1, R-H2), flat leads and the other answers and
+bodies of the HTTP API (R-H5, R-W1). The OpenAPI document is generated from these same types.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -35,6 +37,105 @@ class ErrorEnvelope(msgspec.Struct, frozen=True, rename="pascal"):
     exception_message: str
 
 
+class CaptureAnswer(msgspec.Struct, frozen=True, rename="pascal"):
+    """A successful Lead.Capture answer; a dry run adds `Preview`, the decision with its explanation (R-D2)."""
+
+    status: str
+    message: CaptureMessage
+    preview: CaptureDecision | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class CaptureErrorAnswer(msgspec.Struct, frozen=True, rename="pascal"):
+    """A failed Lead.Capture answer: the error envelope, plus `Preview` on a dry run (R-D2)."""
+
+    status: str
+    exception_type: str
+    exception_message: str
+    preview: CaptureDecision | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class FieldMetadata(msgspec.Struct, frozen=True, rename="pascal"):
+    """One field of the lead schema, as `LeadsMetaData.Get` answers it."""
+
+    schema_name: str
+    display_name: str
+    data_type: str
+    is_mandatory: bool
+    max_length: int | None
+    is_unique: bool
+    is_source_field: bool
+    options: list[str]
+
+
+class ActivityFilter(msgspec.Struct, frozen=True, rename="pascal"):
+    """Which activities `ProspectActivity.svc/Retrieve` answers: all, or one event code."""
+
+    activity_event: int | None = None
+
+
+class Paging(msgspec.Struct, frozen=True, rename="pascal"):
+    """Which page of a lead's activities to answer."""
+
+    offset: Annotated[int, msgspec.Meta(ge=0)] = 0
+    row_count: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 100
+
+
+class ActivityQuery(msgspec.Struct, frozen=True, rename="pascal"):
+    """The optional body of `ProspectActivity.svc/Retrieve`."""
+
+    parameter: ActivityFilter = ActivityFilter()
+    paging: Paging = Paging()
+
+
+class ActivityRecord(msgspec.Struct, frozen=True, rename="pascal"):
+    """One activity as `ProspectActivity.svc/Retrieve` answers it."""
+
+    id: str
+    event_code: int
+    event_name: str
+    created_on: str
+    data: dict[str, Any]
+
+
+class ActivityPage(msgspec.Struct, frozen=True, rename="pascal"):
+    """A page of a lead's activities, newest first, with the count of all that matched."""
+
+    record_count: int
+    prospect_activities: list[ActivityRecord]
+
+
+class VisitBody(
+    msgspec.Struct,
+    frozen=True,
+    rename={"page_url": "PageURL", "prospect_id": "ProspectId", "referrer": "Referrer"},
+):
+    """The body of `WebTracking.svc/Visit` (R-W1)."""
+
+    page_url: str
+    prospect_id: str | None = None
+    referrer: str | None = None
+
+
+class VisitMessage(msgspec.Struct, frozen=True, rename="pascal"):
+    """Who a visit was recorded on: a lead, or an anonymous visitor's tracking id."""
+
+    id: str
+    is_lead: bool
+
+
+class VisitAnswer(msgspec.Struct, frozen=True, rename="pascal"):
+    """The answer of `WebTracking.svc/Visit`."""
+
+    status: str
+    message: VisitMessage
+
+
+class HealthAnswer(msgspec.Struct, frozen=True, rename="pascal"):
+    """The answer of `/health` once the database answers."""
+
+    status: str
+
+
 def success_envelope(receipt: CaptureReceipt) -> SuccessEnvelope:
     """The body a successful capture answers with."""
     return SuccessEnvelope(
@@ -54,8 +155,17 @@ def error_envelope(problem: Problem) -> ErrorEnvelope:
 
 def preview_body(answer: SuccessEnvelope | ErrorEnvelope, decision: CaptureDecision | None) -> dict[str, Any]:
     """A dry-run answer: the real call's body plus `"Preview"`, the decision with its explanation (R-D2)."""
-    body: dict[str, Any] = msgspec.to_builtins(answer)
-    body["Preview"] = msgspec.to_builtins(decision) if decision is not None else None
+    shaped: CaptureAnswer | CaptureErrorAnswer
+    if isinstance(answer, SuccessEnvelope):
+        shaped = CaptureAnswer(status=answer.status, message=answer.message, preview=decision)
+    else:
+        shaped = CaptureErrorAnswer(
+            status=answer.status,
+            exception_type=answer.exception_type,
+            exception_message=answer.exception_message,
+            preview=decision,
+        )
+    body: dict[str, Any] = msgspec.to_builtins(shaped)
     return body
 
 
