@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.postgres import create_database, throwaway_cluster
+from tests.support.redis import throwaway_redis
 
 _database_numbers = itertools.count(1)
 
@@ -29,3 +30,10 @@ def postgres_url(postgres_cluster: str) -> str:
 def sqlite_path(tmp_path: Path) -> Path:
     """A path for a new SQLite database file, in the test's own temporary folder."""
     return tmp_path / "leads.db"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """One throwaway Redis server for the test session; its URL."""
+    with throwaway_redis() as url:
+        yield url

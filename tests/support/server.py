@@ -81,3 +81,13 @@ def start_server(tmp_path: Path, *extra: str) -> RunningServer:
     assert access is not None, banner
     assert secret is not None, banner
     return RunningServer(base_url, access.group(1), secret.group(1), database, args, log, process)
+
+
+def start_another(first: RunningServer, folder: Path, *extra: str) -> RunningServer:
+    """Start a second `leadcapture serve` on `first`'s database (a new port and log; the same keys)."""
+    port = free_port()
+    args = ["--database", first.database, "--port", str(port), *extra]
+    base_url = f"http://127.0.0.1:{port}"
+    log = folder / f"server-{port}.log"
+    process = _start(args, base_url, log)
+    return RunningServer(base_url, first.access_key, first.secret_key, first.database, args, log, process)

@@ -180,7 +180,10 @@ class Gate:
         if key is None or not secret_matches(key, secret):
             raise ApiError(INVALID_ACCESS)
         _caller.get([None])[0] = key.name
-        retry_after = self._limiter.hit(key.access_key)
+        if self._limiter.in_process:
+            retry_after = self._limiter.hit(key.access_key)
+        else:  # a round trip to Redis: off the event loop
+            retry_after = await anyio.to_thread.run_sync(self._limiter.hit, key.access_key)
         if retry_after is not None:
             limit = self._limiter.limit
             problem = Problem(

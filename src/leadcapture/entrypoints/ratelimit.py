@@ -35,6 +35,8 @@ class RateLimiter:
     def __init__(self, limit: RateLimit, *, storage_uri: str = "memory://") -> None:
         """Limit every key to `limit`, counting in the storage `storage_uri` names."""
         self.limit = limit
+        self.in_process = storage_uri.startswith("memory://")
+        """Whether counting stays in this process (memory storage), so a hit never waits on the network."""
         self._item = RateLimitItemPerSecond(limit.amount, limit.seconds)
         self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
 

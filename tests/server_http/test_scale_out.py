@@ -1,0 +1,85 @@
+"""Several server processes on one database: uvicorn workers (`--workers`) and separate `leadcapture serve`
+processes share their rate limit through Redis (R-H4) and still make one lead of one person (R-M10).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+
+import httpx
+from tests.support.server import RunningServer, start_another, start_server
+
+CAPTURE = "/v2/LeadManagement.svc/Lead.Capture"
+LIMIT = 10
+
+
+def _capture(server: RunningServer, email: str) -> httpx.Response:
+    body = [{"Attribute": "EmailAddress", "Value": email}]
+    return httpx.post(f"{server.base_url}{CAPTURE}", params=server.keys, json=body, timeout=30)
+
+
+def test_H4_two_servers_with_redis_storage_share_one_rate_limit(tmp_path: Path, redis_url: str) -> None:
+    """R-H4: two processes counting in one Redis let a key through LIMIT times in all, not LIMIT each."""
+    options = ("--rate-limit", f"{LIMIT}/60s", "--rate-limit-storage", redis_url)
+    first = start_server(tmp_path, *options)
+    second = start_another(first, tmp_path, *options)
+    try:
+        answers = [_capture((first, second)[n % 2], f"shared{n}@example.com") for n in range(2 * LIMIT)]
+    finally:
+        second.stop()
+        first.stop()
+
+    assert Counter(answer.status_code for answer in answers) == {200: LIMIT, 429: LIMIT}
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert all(answer.json()["ExceptionType"] == "MXAPIRateLimitExceededException" for answer in refused)
+    assert all(1 <= int(answer.headers["Retry-After"]) <= 60 for answer in refused)
+
+
+def test_H4_separate_servers_with_memory_storage_count_apart(tmp_path: Path) -> None:
+    """R-H4: with the default memory storage each process counts alone (why Redis is there for several)."""
+    options = ("--rate-limit", f"{LIMIT}/60s")
+    first = start_server(tmp_path, *options)
+    second = start_another(first, tmp_path, *options)
+    try:
+        answers = [_capture((first, second)[n % 2], f"apart{n}@example.com") for n in range(2 * LIMIT)]
+    finally:
+        second.stop()
+        first.stop()
+
+    assert Counter(answer.status_code for answer in answers) == {200: 2 * LIMIT}
+
+
+def test_M10_two_workers_racing_on_one_new_email_make_one_lead(tmp_path: Path, redis_url: str) -> None:
+    """R-M10 with `--workers 2`: 16 threads capturing one new email at once, over both workers, give one lead."""
+    server = start_server(tmp_path, "--workers", "2", "--rate-limit", "1000/1s", "--rate-limit-storage", redis_url)
+    try:
+        barrier = threading.Barrier(16)
+        answers: list[httpx.Response] = []
+
+        def capture() -> None:
+            with httpx.Client(timeout=30) as client:  # one connection each, spread over the workers
+                barrier.wait()
+                body = [{"Attribute": "EmailAddress", "Value": "race@example.com"}]
+                answers.append(client.post(f"{server.base_url}{CAPTURE}", params=server.keys, json=body))
+
+        threads = [threading.Thread(target=capture) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        found = httpx.get(
+            f"{server.base_url}/v2/LeadManagement.svc/Leads.GetByEmailaddress",
+            params=server.keys | {"emailaddress": "race@example.com"},
+            timeout=30,
+        ).json()
+        log = server.log.read_text()
+    finally:
+        server.stop()
+
+    assert [answer.status_code for answer in answers] == [200] * 16
+    assert len({answer.json()["Message"]["Id"] for answer in answers}) == 1
+    assert sum(answer.json()["Message"]["IsCreated"] for answer in answers) == 1
+    assert len(found) == 1
+    assert log.count("Started server process") == 2  # two worker processes served
