@@ -134,6 +134,11 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     ] = "memory://",
     config: Annotated[str | None, typer.Option("--config", help="Schema config file (TOML).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    group_commit: Annotated[
+        bool,
+        typer.Option(help="Commit captures that arrive together in one transaction (one fsync for many)."),
+    ] = True,
+    baseline_route: Annotated[bool, typer.Option(hidden=True, help="Add POST /bench/baseline (benchmarks).")] = False,
 ) -> None:
     """Serve LeadSquared's Lead.Capture API over HTTP; creates and prints a first key on a new database."""
     import uvicorn
@@ -162,6 +167,8 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         rate_limit=rate_limit,
         rate_limit_storage=rate_limit_storage,
         config=config,
+        group_commit=group_commit,
+        baseline_route=baseline_route,
     )
     os.environ[SETTINGS_ENV] = msgspec.json.encode(settings).decode()
     uvicorn.run(

@@ -27,9 +27,11 @@ from returns.result import Failure, Result, Success
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
 from leadcapture.core.problems import Problem, invalid_input
+from leadcapture.core.request import RawAttribute
 from leadcapture.core.schema import FieldSpec
 from leadcapture.core.values import match_key
 from leadcapture.core.visits import VisitDecision, VisitedLead, decide_visit
+from leadcapture.entrypoints.group_commit import GroupCommitWriter
 from leadcapture.entrypoints.openapi import OPENAPI_PATH, openapi_json
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
 from leadcapture.keys import ApiKey, secret_matches
@@ -40,8 +42,10 @@ from leadcapture.wire.leadsquared import (
     ActivityPage,
     ActivityQuery,
     ActivityRecord,
+    CaptureMessage,
     FieldMetadata,
     HealthAnswer,
+    SuccessEnvelope,
     VisitAnswer,
     VisitBody,
     VisitMessage,
@@ -161,6 +165,10 @@ def _access_log_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+_RECENT_KEY_SECONDS: Final = 1.0
+_RECENT_KEYS_KEPT: Final = 10_000
+
+
 class Gate:
     """Checks a request's keys (R-H3) and its caller's rate limit (R-H4)."""
 
@@ -168,6 +176,23 @@ class Gate:
         """Authenticate against `keys`, limit with `limiter`."""
         self._keys = keys
         self._limiter = limiter
+        self._recent: dict[str, tuple[float, ApiKey]] = {}
+
+    async def _find_key(self, access_key: str) -> ApiKey | None:
+        """The key, from a one-second memory of keys just found, else from the key store (off the event loop).
+
+        The key store has its own short cache, but reaching it costs a hop to a worker thread per request.
+        """
+        now = time.monotonic()
+        recent = self._recent.get(access_key)
+        if recent is not None and now - recent[0] < _RECENT_KEY_SECONDS:
+            return recent[1]
+        key = await anyio.to_thread.run_sync(self._keys.find_key, access_key)
+        if key is not None:
+            if len(self._recent) > _RECENT_KEYS_KEPT:
+                self._recent.clear()
+            self._recent[access_key] = (now, key)
+        return key
 
     async def admit(self, request: Request[Any, Any, Any]) -> ApiKey:
         """The caller's key; raises ApiError 401 for bad keys and 429 over the limit."""
@@ -176,7 +201,7 @@ class Gate:
         secret = query.get("secretkey") or request.headers.get("x-lsq-secretkey")
         if not access or not secret:
             raise ApiError(INVALID_ACCESS)
-        key = await anyio.to_thread.run_sync(self._keys.find_key, access)
+        key = await self._find_key(access)
         if key is None or not secret_matches(key, secret):
             raise ApiError(INVALID_ACCESS)
         _caller.get([None])[0] = key.name
@@ -217,7 +242,11 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     if query.get("dryrun", "").casefold() == "true":
         preview = await anyio.to_thread.run_sync(engine.preview, body, behavior)
         return _preview_response(preview)
-    captured = await anyio.to_thread.run_sync(engine.capture, body, behavior)
+    writer: GroupCommitWriter | None = request.app.state.writer
+    if writer is not None:
+        captured = await writer.capture(body, behavior)
+    else:
+        captured = await anyio.to_thread.run_sync(engine.capture, body, behavior)
     if isinstance(captured, Success):
         return _json(success_envelope(captured.unwrap()))
     return _error(captured.failure())
@@ -336,6 +365,25 @@ def _record_visit(engine: Engine, body: VisitBody) -> VisitDecision:
     return decision
 
 
+_BASELINE_BODY: Final = msgspec.json.Decoder(list[RawAttribute])
+_BASELINE_ANSWER: Final = _encode(
+    SuccessEnvelope(
+        status="Success",
+        message=CaptureMessage(id="00000000-0000-0000-0000-000000000000", related_id="", is_created=True),
+    ),
+)
+
+
+@post("/bench/baseline", status_code=200, include_in_schema=False)
+async def baseline(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The least a capture route does: decode the body, answer a fixed success (`make bench` only)."""
+    try:
+        _BASELINE_BODY.decode(await request.body())
+    except msgspec.DecodeError as exc:
+        raise ApiError(invalid_input(f"Invalid request body: {exc}", rule="R-V1")) from exc
+    return Response(_BASELINE_ANSWER, media_type=MediaType.JSON)
+
+
 @get(OPENAPI_PATH)
 async def openapi(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The OpenAPI document of this app (no keys needed)."""
@@ -350,14 +398,21 @@ async def health(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _json(HealthAnswer(status="Success"))
 
 
-def create_app(
+def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     *,
     engine: Engine,
     keys: KeyStore,
     rate_limit: RateLimit | None = None,
     limiter_storage: str = "memory://",
+    group_commit: bool = True,
+    baseline_route: bool = False,
 ) -> Litestar:
-    """The Litestar app serving `engine`, authenticating callers with `keys`."""
+    """The Litestar app serving `engine`, authenticating callers with `keys`.
+
+    `group_commit` applies concurrent captures together, one commit for many (adr/0033); `baseline_route`
+    adds `POST /bench/baseline`, which only decodes a capture body and answers a fixed body, for `make bench`.
+    """
+    writer = GroupCommitWriter(engine) if group_commit else None
     gate = Gate(keys, RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage))
     return Litestar(
         route_handlers=[
@@ -370,11 +425,14 @@ def create_app(
             record_visit,
             health,
             openapi,
+            *([baseline] if baseline_route else []),
         ],
         exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
         request_max_body_size=MAX_BODY_BYTES,
         middleware=[_access_log_middleware],
-        state=State({"engine": engine, "gate": gate, "openapi": openapi_json(engine.schema)}),
+        state=State({"engine": engine, "gate": gate, "writer": writer, "openapi": openapi_json(engine.schema)}),
+        on_startup=[writer.start] if writer is not None else [],
+        on_shutdown=[writer.stop] if writer is not None else [],
         openapi_config=None,  # the document is generated from the wire types: see leadcapture.entrypoints.openapi
         debug=False,
     )

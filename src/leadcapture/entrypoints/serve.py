@@ -28,6 +28,8 @@ class ServeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     rate_limit: str = "25/5s"
     rate_limit_storage: str = "memory://"
     config: str | None = None
+    group_commit: bool = True
+    baseline_route: bool = False
 
 
 def configure_logging() -> None:
@@ -38,6 +40,7 @@ def configure_logging() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+        root.propagate = False  # written once, here, not again by handlers the framework put on the root logger
 
 
 def build_app(settings: ServeSettings) -> Litestar:
@@ -55,6 +58,8 @@ def build_app(settings: ServeSettings) -> Litestar:
         keys=SQLKeyStore(settings.database),
         rate_limit=RateLimit.parse(settings.rate_limit),
         limiter_storage=settings.rate_limit_storage,
+        group_commit=settings.group_commit,
+        baseline_route=settings.baseline_route,
     )
 
 

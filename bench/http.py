@@ -1,0 +1,269 @@
+"""HTTP benchmark (`python -m bench.http`): Lead.Capture per second over loopback, beside a baseline route.
+
+A real `leadcapture serve` process (one uvicorn worker, SQLite with `synchronous=FULL`, the rate limit raised
+out of the way) is loaded by `wrk` (Debian's package) with 32 connections for `--seconds` seconds each:
+
+* **baseline**: `POST /bench/baseline` in the same app, which only decodes the capture body and answers a
+  fixed success body: what HTTP, the framework and JSON cost before any capture work;
+* **Lead.Capture, group commit** (the default): captures that arrive together commit in one transaction;
+* **Lead.Capture, one transaction per request** (`--no-group-commit`), the design group commit replaced.
+
+wrk's Lua script (`bench/http_capture.lua`) makes each body: 40% new leads, 40% an earlier lead's email
+(in another casing half the time), 20% an earlier lead's phone only, in the written forms people type.
+After each capture run the database is checked: every answer was 200, and there is one lead per new
+person and one Lead Capture activity per answer. Results are printed and written between the markers of
+docs/benchmarks-http.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import httpx
+
+from bench.report import command_line, load_average, machine_details
+
+DOCS: Final = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-http.md"
+SCRIPT: Final = Path(__file__).resolve().parent / "http_capture.lua"
+BEGIN: Final = "<!-- bench:http:begin (written by `make bench`; edits here are overwritten) -->"
+END: Final = "<!-- bench:http:end -->"
+CAPTURE_PATH: Final = "/v2/LeadManagement.svc/Lead.Capture"
+TARGET_PER_SECOND: Final = 3_000
+TARGET_P99_MS: Final = 25.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one wrk run measured."""
+
+    name: str
+    requests: int
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    errors: int
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """`leadcapture serve` on a SQLite file of its own, started and stopped by the benchmark."""
+
+    def __init__(self, folder: Path, *extra: str) -> None:
+        """Start the server with `extra` options; read the key it prints."""
+        self.database = folder / "leads.db"
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / f"server-{self.port}.log"
+        command = [
+            sys.executable,
+            "-m",
+            "leadcapture.entrypoints.cli",
+            "serve",
+            "--database",
+            f"sqlite:///{self.database}",
+            "--port",
+            str(self.port),
+            "--rate-limit",
+            "100000000/1s",
+            "--baseline-route",
+            *extra,
+        ]
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            self.stop()
+            msg = f"the server did not start: {self.log.read_text()}"
+            raise RuntimeError(msg)
+        banner = self.log.read_text()
+        access = re.search(r"AccessKey: (\S+)", banner)
+        secret = re.search(r"SecretKey: (\S+)", banner)
+        if access is None or secret is None:
+            msg = f"no key in the banner: {banner}"
+            raise RuntimeError(msg)
+        self.access_key, self.secret_key = access.group(1), secret.group(1)
+
+    def stop(self) -> None:
+        """Stop the server and wait for it."""
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+_REQUESTS: Final = re.compile(r"(\d+) requests in")
+_RATE: Final = re.compile(r"Requests/sec:\s+([\d.]+)")
+_NON_2XX: Final = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_SOCKET_ERRORS: Final = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_PERCENTILE: Final = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_UNIT_MS: Final = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(name: str, server: Server, path: str, *, seconds: int, connections: int, seed: int) -> Run:  # noqa: PLR0913
+    """Load `path` with wrk and the capture-body script; parse what it printed."""
+    binary = shutil.which("wrk")
+    if binary is None:
+        msg = "wrk is not installed: apt-get install wrk"
+        raise RuntimeError(msg)
+    env = {
+        **os.environ,
+        "LC_ACCESS_KEY": server.access_key,
+        "LC_SECRET_KEY": server.secret_key,
+        "LC_PATH": path,
+        "LC_SEED": str(seed),
+    }
+    done = subprocess.run(  # noqa: S603
+        [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(SCRIPT), server.base_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    out = done.stdout
+    percentiles = {int(p): float(value) * _UNIT_MS[unit] for p, value, unit in _PERCENTILE.findall(out)}
+    socket_errors = _SOCKET_ERRORS.search(out)
+    rate, count = _RATE.search(out), _REQUESTS.search(out)
+    if rate is None or count is None or 99 not in percentiles:
+        msg = f"unexpected wrk output:\n{out}\n{done.stderr}"
+        raise RuntimeError(msg)
+    non_2xx = _NON_2XX.search(out)
+    return Run(
+        name=name,
+        requests=int(count.group(1)),
+        per_second=float(rate.group(1)),
+        p50_ms=percentiles[50],
+        p99_ms=percentiles[99],
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        errors=sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
+    )
+
+
+def check_database(server: Server, run: Run) -> None:
+    """Every answer was a 200, and the database holds one Lead Capture activity per answer."""
+    if run.non_2xx or run.errors:
+        msg = f"{run.name}: {run.non_2xx} answers were not 200 and {run.errors} socket errors"
+        raise RuntimeError(msg)
+    with closing(sqlite3.connect(server.database)) as conn:
+        (activities,) = conn.execute("SELECT count(*) FROM activities WHERE event_code = 23").fetchone()
+    # wrk counts the answers it read; a request in flight when the clock stopped may still have committed.
+    if not run.requests <= activities <= run.requests + 64:
+        msg = f"{run.name}: {activities} capture activities for {run.requests} answers"
+        raise RuntimeError(msg)
+
+
+def measure(folder: Path, *, seconds: int, connections: int, seed: int) -> list[Run]:
+    """The baseline and the two capture designs, each on a new server and database."""
+    runs = []
+    designs = [
+        ("Lead.Capture, group commit", ()),
+        ("Lead.Capture, one transaction per request", ("--no-group-commit",)),
+    ]
+    for index, (name, options) in enumerate(designs):
+        run_folder = folder / f"run{index}"
+        run_folder.mkdir()
+        server = Server(run_folder, *options)
+        try:
+            if index == 0:
+                wrk("warm-up", server, "/bench/baseline", seconds=2, connections=connections, seed=seed)
+                baseline = wrk("baseline", server, "/bench/baseline", seconds=seconds, connections=connections, seed=seed)
+                runs.append(baseline)
+                print(baseline)
+            run = wrk(name, server, CAPTURE_PATH, seconds=seconds, connections=connections, seed=seed + index)
+        finally:
+            server.stop()
+        print(run)
+        check_database(server, run)
+        runs.append(run)
+    return runs
+
+
+def render(runs: list[Run], machine: list[tuple[str, str]], command: str, *, seconds: int, connections: int) -> str:
+    """The generated section of docs/benchmarks-http.md."""
+    base = runs[0]
+    lines = [
+        BEGIN,
+        "",
+        f"Run: `{command}`; wrk with {connections} connections for {seconds} s per figure, one wrk thread.",
+        "",
+        "| figure | requests/s | ratio to baseline | p50 | p99 | answers |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {run.name} | {run.per_second:,.0f} | {run.per_second / base.per_second:.2f}x | {run.p50_ms:.1f} ms "
+        f"| {run.p99_ms:.1f} ms | {run.requests:,} |"
+        for run in runs
+    ]
+    grouped = runs[1]
+    met_rate = grouped.per_second >= TARGET_PER_SECOND
+    met_p99 = grouped.p99_ms < TARGET_P99_MS
+    lines += [
+        "",
+        f"Target: at least {TARGET_PER_SECOND:,} captures/s with p99 under {TARGET_P99_MS:.0f} ms, durable "
+        f"commits: throughput {'**met**' if met_rate else '**not met**'} ({grouped.per_second:,.0f}/s), "
+        f"p99 {'**met**' if met_p99 else '**not met**'} ({grouped.p99_ms:.1f} ms).",
+        "",
+        "| machine | |",
+        "|---|---|",
+        *(f"| {item} | {value} |" for item, value in machine),
+        "",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the text between the markers of `path` with `section`."""
+    text = path.read_text(encoding="utf-8")
+    before, _, rest = text.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    path.write_text(before + section + after, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, measure, report."""
+    parser = argparse.ArgumentParser(prog="python -m bench.http", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10, help="seconds of load per figure (default 10)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    parser.add_argument("--seed", type=int, default=20_261_126, help="seed of the bodies wrk sends")
+    parser.add_argument("--dir", type=Path, default=None, help="where the database files go (a real disk)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks-http.md alone")
+    options = parser.parse_args(argv)
+
+    load_before = load_average()
+    with tempfile.TemporaryDirectory(prefix="leadcapture-bench-http-", dir=options.dir) as folder:
+        runs = measure(Path(folder), seconds=options.seconds, connections=options.connections, seed=options.seed)
+    machine = machine_details(load_before, load_average())
+    section = render(runs, machine, command_line(), seconds=options.seconds, connections=options.connections)
+    print(section)
+    if not options.no_write:
+        write_section(DOCS, section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

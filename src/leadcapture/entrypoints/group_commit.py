@@ -1,0 +1,120 @@
+"""Group commit: one writer thread per server process applies the captures that arrive together in one
+transaction, so that one durable commit (one fsync with SQLite's `synchronous=FULL`) acknowledges many.
+
+Each request still gets exactly the answer a capture of its own would give, and is acknowledged only after
+the transaction holding it committed: the group is an `Engine.capture_many` call, in which every capture is
+all-or-nothing, a later one sees what earlier ones did, and a rejected one does not undo the others
+(adr/0033). Requests are grouped by their `LeadUpdateBehavior`, in arrival order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Final
+
+from returns.result import Result
+
+from leadcapture.core.decision import CaptureReceipt
+from leadcapture.core.problems import Problem
+from leadcapture.service import Engine
+
+MAX_GROUP: Final = 256
+"""The most captures one transaction takes; a longer queue is committed in several groups."""
+
+
+@dataclass(eq=False)
+class _Pending:
+    body: bytes
+    behavior: str | None
+    loop: asyncio.AbstractEventLoop
+    answer: asyncio.Future[Result[CaptureReceipt, Problem]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.answer = self.loop.create_future()
+
+
+_STOP: Final = object()
+
+
+class GroupCommitWriter:
+    """Applies every capture of this process from one thread, committing what arrived together at once."""
+
+    def __init__(self, engine: Engine, *, max_group: int = MAX_GROUP) -> None:
+        """Write through `engine`, at most `max_group` captures per transaction."""
+        if max_group < 1:
+            msg = "max_group must be at least 1"
+            raise ValueError(msg)
+        self._engine = engine
+        self._max_group = max_group
+        self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the writer thread (idempotent)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="leadcapture-writer", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        """Apply what is queued, then stop the writer thread."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(_STOP)
+            thread.join()
+
+    async def capture(self, body: bytes, behavior: str | None) -> Result[CaptureReceipt, Problem]:
+        """Capture `body` in the next group; answers once the group's transaction has committed."""
+        self.start()
+        pending = _Pending(body, behavior, asyncio.get_running_loop())
+        self._queue.put(pending)
+        return await pending.answer
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            group = [first]
+            stopping = False
+            while len(group) < self._max_group:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                group.append(item)
+            self._commit([item for item in group if isinstance(item, _Pending)])
+            if stopping:
+                return
+
+    def _commit(self, group: list[_Pending]) -> None:
+        by_behavior: dict[str | None, list[_Pending]] = {}
+        for pending in group:
+            by_behavior.setdefault(pending.behavior, []).append(pending)
+        for behavior, members in by_behavior.items():
+            try:
+                results = self._engine.capture_many([pending.body for pending in members], behavior)
+            except Exception as exc:
+                for pending in members:
+                    pending.loop.call_soon_threadsafe(_fail, pending.answer, exc)
+                continue
+            for pending, result in zip(members, results, strict=True):
+                pending.loop.call_soon_threadsafe(_settle, pending.answer, result)
+
+
+def _settle(answer: asyncio.Future[Result[CaptureReceipt, Problem]], result: Result[CaptureReceipt, Problem]) -> None:
+    if not answer.done():  # the client may have gone away and the request been cancelled
+        answer.set_result(result)
+
+
+def _fail(answer: asyncio.Future[Result[CaptureReceipt, Problem]], exc: Exception) -> None:
+    if not answer.done():
+        answer.set_exception(exc)
