@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from leadcapture.core.decision import FieldLeftAlone
-from leadcapture.core.names import RELATED_COMPANY_ID, UpdateBehavior
+from leadcapture.core.names import RELATED_COMPANY_ID, DataType, UpdateBehavior
 from leadcapture.core.records import FieldChange, Lead
 from leadcapture.core.request import CaptureRequest
 from leadcapture.core.schema import Schema
@@ -14,6 +14,7 @@ from leadcapture.core.values import match_key
 EQUAL_VALUE = "equal value (R-B5)"
 FIRST_TOUCH = "first-touch source field already set (R-S1)"
 READ_ONLY = "system field, never set from a request (R-B6)"
+_KEYED_TYPES = (DataType.EMAIL, DataType.PHONE)
 _BEHAVIOR_REASONS = {
     UpdateBehavior.DO_NOT_UPDATE: "LeadUpdateBehavior DoNotUpdate (R-B2)",
     UpdateBehavior.UPDATE_ONLY_EMPTY_FIELDS: "LeadUpdateBehavior UpdateOnlyEmptyFields: field not empty (R-B3)",
@@ -44,18 +45,28 @@ def plan_update(
     submitted = dict(request.values)
     if request.related_company_id is not None:
         submitted[RELATED_COMPANY_ID] = request.related_company_id
+    stored = lead.fields
     for name, new in submitted.items():
         spec = schema.get(name)
-        old = lead.fields.get(name, "") if spec is not None else (lead.related_company_id or "")
+        old = stored.get(name, "") if spec is not None else (lead.related_company_id or "")
+        # Only emails and phones have a match key other than the value itself (`match_key`).
         equal = old == new or bool(
-            old and new and spec is not None and match_key(spec.data_type, old) == match_key(spec.data_type, new),
+            old
+            and new
+            and spec is not None
+            and spec.data_type in _KEYED_TYPES
+            and match_key(spec.data_type, old) == match_key(spec.data_type, new),
         )
-        reason = _reason_to_keep(
-            old=old,
-            equal=equal,
-            behavior=behavior,
-            unique=spec is not None and spec.is_unique,
-            source=spec is not None and spec.is_source_field,
+        reason = (
+            EQUAL_VALUE
+            if equal
+            else _reason_to_keep(
+                old=old,
+                equal=equal,
+                behavior=behavior,
+                unique=spec is not None and spec.is_unique,
+                source=spec is not None and spec.is_source_field,
+            )
         )
         if reason is None:
             changes.append(FieldChange(field=name, old=old, new=new))
