@@ -125,13 +125,13 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
             if name in ctx.schema.source_fields and not fields.get(name):
                 fields[name] = value
                 filled.append(FieldChange(field=name, old="", new=value))
-    missing = [spec.schema_name for spec in ctx.schema.fields if spec.is_mandatory and not fields.get(spec.schema_name)]
+    missing = [name for name in ctx.schema.mandatory_fields if not fields.get(name)]
     if missing:
         return _reject(ctx, match, mandatory_missing(missing))
     clash = _unique_clash(ctx, match, fields, lead_id=lead_id)
     if clash is not None:
         return clash
-    changes = tuple(FieldChange(field=name, old="", new=value) for name, value in fields.items())
+    changes = tuple([FieldChange(field=name, old="", new=value) for name, value in fields.items()])
     if request.related_company_id is not None:
         changes = (*changes, FieldChange(field=RELATED_COMPANY_ID, old="", new=request.related_company_id))
     outcome = Outcome.CONVERTED if visitor is not None else Outcome.CREATED

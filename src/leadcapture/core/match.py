@@ -43,10 +43,13 @@ class Candidates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 def candidate_query(request: CaptureRequest, schema: Schema) -> CandidateQuery:
     """The look-ups a store must answer so that the request can be decided."""
+    values = request.values
     keys = tuple(
-        (name, match_key(schema[name].data_type, request.values[name]))
-        for name in schema.indexed_fields
-        if request.values.get(name)
+        [
+            (spec.schema_name, match_key(spec.data_type, values[spec.schema_name]))
+            for spec in schema.indexed_specs
+            if values.get(spec.schema_name)
+        ]
     )
     return CandidateQuery(
         prospect_id=request.prospect_id,

@@ -103,6 +103,7 @@ class Schema:
         "fields",
         "indexed_fields",
         "indexed_specs",
+        "mandatory_fields",
         "source_fields",
         "unique_fields",
     )
@@ -115,6 +116,8 @@ class Schema:
     """Fields a store must index for matching: the unique ones plus EmailAddress and Phone."""
     indexed_specs: tuple[FieldSpec, ...]
     """The specs of `indexed_fields`, in the same order."""
+    mandatory_fields: tuple[str, ...]
+    """The fields a lead must have a value for (R-V7), in schema order."""
     source_fields: frozenset[str]
 
     def __init__(self, fields: Iterable[FieldSpec], *, default_country_code: int = DEFAULT_COUNTRY_CODE) -> None:
@@ -135,6 +138,7 @@ class Schema:
         lookups = [name for name in (EMAIL, PHONE) if name in by_name and name not in self.unique_fields]
         self.indexed_fields = (*self.unique_fields, *lookups)
         self.indexed_specs = tuple(by_name[name] for name in self.indexed_fields)
+        self.mandatory_fields = tuple(s.schema_name for s in self.fields if s.is_mandatory)
         self.source_fields = frozenset(s.schema_name for s in self.fields if s.is_source_field)
 
     def get(self, schema_name: str) -> FieldSpec | None:
