@@ -4,6 +4,8 @@
   For any string and any text field, both must store the same value or refuse it for the same reason (R-V4).
 - `Schema.resolve` tries the exact spelling before case folding; it must name the field case folding names
   (R-V2).
+- A `{name: value}` mapping of plain strings becomes its attributes without `msgspec.convert`; any mapping
+  must read as `msgspec.convert` reads it (R-V1).
 - `index_entries` reads the schema's precomputed indexed specs; it must give the entries the field names,
   their data types and the unique flags give.
 """
@@ -12,15 +14,16 @@ from __future__ import annotations
 
 from typing import Final
 
+import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from leadcapture import DEFAULT_SCHEMA, STANDARD_NORMALIZER, FieldSpec, Schema, validate_request
+from leadcapture import DEFAULT_SCHEMA, STANDARD_NORMALIZER, FieldSpec, Problem, Schema, validate_request
 from leadcapture.core.decide import index_entries
 from leadcapture.core.names import DataType
 from leadcapture.core.records import IndexEntry
-from leadcapture.core.request import RawAttribute
+from leadcapture.core.request import RawAttribute, read_attributes
 from leadcapture.core.values import match_key, normalize_value
 
 CUSTOM_SCHEMA: Final = Schema(
@@ -103,3 +106,29 @@ def test_R_U1_index_entries_agree_with_the_schema_lookups(fields: dict[str, str]
             if fields.get(name)
         )
         assert index_entries(schema, fields) == expected
+
+
+mappings: Final = st.dictionaries(
+    st.one_of(st.text(max_size=12), st.sampled_from(["EmailAddress", "Phone", "FirstName"])),
+    st.one_of(st.text(max_size=12), st.none(), st.integers(), st.floats(allow_nan=False), st.booleans()),
+    max_size=6,
+)
+
+
+@given(attributes=mappings)
+def test_R_V1_plain_text_mapping_reads_as_msgspec_converts_it(attributes: dict[str, object]) -> None:
+    """R-V1: a `{name: value}` mapping reads as the pairs `msgspec.convert` makes of it, or fails as it does."""
+    pairs = [{"Attribute": name, "Value": value} for name, value in attributes.items()]
+    try:
+        expected: object = msgspec.convert(pairs, list[RawAttribute], strict=True)
+    except msgspec.ValidationError:
+        expected = None
+    read = read_attributes(attributes)
+    if expected is None:
+        assert isinstance(read, Problem)
+        assert read.rule == "R-V1"
+    elif expected == []:
+        assert isinstance(read, Problem)
+        assert read.message == "Request body must be a non-empty array of attributes"
+    else:
+        assert read == expected

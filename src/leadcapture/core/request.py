@@ -101,6 +101,9 @@ def read_attributes(attributes: object) -> list[RawAttribute] | Problem:
     if isinstance(attributes, (bytes, bytearray, memoryview, str)):
         return _decode_body(bytes(attributes) if not isinstance(attributes, str) else attributes)
     if isinstance(attributes, Mapping):
+        plain = _text_pairs(attributes)
+        if plain is not None:
+            return _non_empty(plain)
         pairs: Any = [{"Attribute": name, "Value": value} for name, value in attributes.items()]
     elif isinstance(attributes, Sequence):
         pairs = [_as_pair(item) for item in attributes]
@@ -111,6 +114,19 @@ def read_attributes(attributes: object) -> list[RawAttribute] | Problem:
     except msgspec.ValidationError as exc:
         return invalid_input(f"Invalid request body: {exc}", rule="R-V1")
     return _non_empty(converted)
+
+
+def _text_pairs(attributes: Mapping[Any, Any]) -> list[RawAttribute] | None:
+    """A mapping of plain strings to plain strings as `msgspec.convert` reads it; else `None`.
+
+    A batch row is usually all text; any other mapping goes through `msgspec.convert`, which checks it.
+    """
+    pairs = [
+        RawAttribute(name, value)
+        for name, value in attributes.items()
+        if type(name) is str and type(value) is str
+    ]
+    return pairs if len(pairs) == len(attributes) else None
 
 
 def _as_pair(item: object) -> object:
