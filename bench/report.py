@@ -187,9 +187,9 @@ def profile_tables(stats: pstats.Stats) -> tuple[str, str, float]:
 STAGES: Final = (
     ("Engine.capture (whole)", "leadcapture/service.py", "capture"),
     ("  Engine.validate", "leadcapture/service.py", "validate"),
-    ("    coerce_attributes (JSON decode)", "leadcapture/core/request.py", "coerce_attributes"),
-    ("    validate_request (names, values)", "leadcapture/core/request.py", "validate_request"),
-    ("      normalize_value (per attribute)", "leadcapture/core/values.py", "normalize_value"),
+    ("    read_attributes (JSON decode)", "leadcapture/core/request.py", "read_attributes"),
+    ("    check_request (names, values)", "leadcapture/core/request.py", "check_request"),
+    ("      normalize_value (non-text values)", "leadcapture/core/values.py", "normalize_value"),
     ("      StandardNormalizer.email", "leadcapture/normalize.py", "email"),
     ("      StandardNormalizer.phone", "leadcapture/normalize.py", "phone"),
     ("  Engine.decide", "leadcapture/service.py", "decide"),

@@ -28,7 +28,7 @@ from leadcapture.core.decision import (
 from leadcapture.core.match import CandidateQuery, candidate_query
 from leadcapture.core.names import ExceptionType, UpdateBehavior
 from leadcapture.core.problems import Problem
-from leadcapture.core.request import CaptureRequest, coerce_attributes, parse_behavior, validate_request
+from leadcapture.core.request import CaptureRequest, check_request, parse_behavior, read_attributes
 from leadcapture.core.schema import DEFAULT_SCHEMA, Schema
 from leadcapture.core.values import ContactNormalizer
 from leadcapture.normalize import STANDARD_NORMALIZER
@@ -101,13 +101,22 @@ class Engine:
         behavior: str | UpdateBehavior | None = None,
     ) -> Result[tuple[CaptureRequest, UpdateBehavior | None], Problem]:
         """Decode and check a request and its behaviour without reading the store (R-V1..R-V6)."""
-        return parse_behavior(behavior).bind(
-            lambda parsed: (
-                coerce_attributes(attributes)
-                .bind(lambda raw: validate_request(raw, self.schema, self._contacts))
-                .map(lambda request: (request, parsed))
-            ),
-        )
+        # Plain unions inside, one `Result` at the end: this runs for every capture.
+        parsed: UpdateBehavior | None
+        if behavior is None or isinstance(behavior, UpdateBehavior):
+            parsed = behavior
+        else:
+            parsed_behavior = parse_behavior(behavior)
+            if isinstance(parsed_behavior, Failure):
+                return Failure(parsed_behavior.failure())
+            parsed = parsed_behavior.unwrap()
+        raw = read_attributes(attributes)
+        if isinstance(raw, Problem):
+            return Failure(raw)
+        request = check_request(raw, self.schema, self._contacts)
+        if isinstance(request, Problem):
+            return Failure(request)
+        return Success((request, parsed))
 
     def decide(
         self,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, assert_never
+from types import TracebackType
+from typing import Any, Final, assert_never
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -18,6 +17,8 @@ from leadcapture.keys import ApiKey
 from leadcapture.ports import StoreConflict
 
 _OK: Result[None, StoreConflict] = Success(None)
+_ABSENT: Final = object()
+"""Marks, in the undo log, a key that had no value before the write."""
 
 
 class InMemoryLeadStore:
@@ -37,46 +38,49 @@ class InMemoryLeadStore:
         self._visitors: dict[str, Visitor] = {}
         self._accounts: dict[str, Account] = {}
         self._keys: dict[str, ApiKey] = {}
-        self._undo: list[Callable[[], None]] | None = None
+        self._undo: list[tuple[dict[Any, Any], object, object]] | None = None
+        """(mapping, key, value before) per write of the open transaction; `_ABSENT` when there was none."""
 
-    @contextmanager
-    def transaction(self) -> Iterator[InMemoryLeadStore]:
+    def transaction(self) -> _Transaction:
         """Hold the store's lock for a batch of reads and applies; they see each other in order.
 
         An exception in the block undoes everything applied in it, as a database rollback would.
         """
-        with self._lock:
-            if self._undo is not None:
-                yield self  # a nested block joins the outer transaction
-                return
-            self._undo = []
-            try:
-                yield self
-            except BaseException:
-                for undo in reversed(self._undo):
-                    undo()
-                raise
-            finally:
-                self._undo = None
+        return _Transaction(self)
+
+    def _begin(self) -> bool:
+        """Take the lock and start an undo log; False when this joins an outer transaction."""
+        self._lock.acquire()
+        if self._undo is not None:
+            return False
+        self._undo = []
+        return True
+
+    def _end(self, *, outermost: bool, failed: bool) -> None:
+        """Undo the block's writes if it failed (outermost only), then release the lock."""
+        try:
+            if outermost:
+                undo, self._undo = self._undo, None
+                if failed and undo:
+                    for mapping, key, old in reversed(undo):
+                        if old is _ABSENT:
+                            mapping.pop(key, None)
+                        else:
+                            mapping[key] = old
+        finally:
+            self._lock.release()
 
     def _set(self, mapping: dict[Any, Any], key: object, value: object) -> None:
         """Set `mapping[key]`, remembering how to undo it inside a transaction."""
-        self._remember(mapping, key)
+        if self._undo is not None:
+            self._undo.append((mapping, key, mapping.get(key, _ABSENT)))
         mapping[key] = value
 
     def _delete(self, mapping: dict[Any, Any], key: object) -> None:
         """Remove `mapping[key]`, remembering how to undo it inside a transaction."""
-        self._remember(mapping, key)
+        if self._undo is not None:
+            self._undo.append((mapping, key, mapping[key]))
         del mapping[key]
-
-    def _remember(self, mapping: dict[Any, Any], key: object) -> None:
-        if self._undo is None:
-            return
-        if key in mapping:
-            old = mapping[key]
-            self._undo.append(lambda: mapping.__setitem__(key, old))
-        else:
-            self._undo.append(lambda: mapping.pop(key, None))
 
     def find_candidates(self, query: CandidateQuery) -> Candidates:
         """The lead or visitor with the ProspectId, the holders of each key, and whether the account exists."""
@@ -131,17 +135,18 @@ class InMemoryLeadStore:
             holders = self._index.get((entry.field, entry.key))
             if entry.unique and holders and any(holder != lead.id for holder in holders):
                 return Failure(StoreConflict(reason=f"{entry.field} value is held by another lead"))
-        for old in self._entries.get(lead.id, ()):
-            held = {holder: None for holder in self._index[(old.field, old.key)] if holder != lead.id}
-            if held:
-                self._set(self._index, (old.field, old.key), held)
-            else:
-                self._delete(self._index, (old.field, old.key))
-        for entry in index:
-            self._set(
-                self._index, (entry.field, entry.key), {**self._index.get((entry.field, entry.key), {}), lead.id: None}
-            )
-        self._set(self._entries, lead.id, index)
+        previous = self._entries.get(lead.id, ())
+        if previous != index:  # most updates keep their entries: nothing to re-index
+            for old in previous:
+                held = {holder: None for holder in self._index[(old.field, old.key)] if holder != lead.id}
+                if held:
+                    self._set(self._index, (old.field, old.key), held)
+                else:
+                    self._delete(self._index, (old.field, old.key))
+            for entry in index:
+                key = (entry.field, entry.key)
+                self._set(self._index, key, {**self._index.get(key, {}), lead.id: None})
+            self._set(self._entries, lead.id, index)
         self._set(self._leads, lead.id, lead)
         self._add_activities(lead.id, activities)
         return _OK
@@ -220,3 +225,22 @@ class InMemoryLeadStore:
                 return False
             self._set(self._keys, access_key, msgspec.structs.replace(key, revoked_on=when))
             return True
+
+
+class _Transaction:
+    """`InMemoryLeadStore.transaction()`: a plain context manager, cheaper per capture than a generator."""
+
+    __slots__ = ("_outermost", "_store")
+
+    def __init__(self, store: InMemoryLeadStore) -> None:
+        self._store = store
+        self._outermost = False
+
+    def __enter__(self) -> InMemoryLeadStore:
+        self._outermost = self._store._begin()
+        return self._store
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._store._end(outermost=self._outermost, failed=kind is not None)

@@ -89,18 +89,28 @@ def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
     return _create(ctx, match, visitor=None)
 
 
-def _explain(ctx: _Context, match: Match, outcome: Outcome, **details: object) -> Explanation:
-    base = Explanation(
+def _explain(  # noqa: PLR0913 - the parts that differ between outcomes, all keyword-only
+    ctx: _Context,
+    match: Match,
+    outcome: Outcome,
+    *,
+    lead_id: str | None = None,
+    changes: tuple[FieldChange, ...] = (),
+    unchanged: tuple[FieldLeftAlone, ...] = (),
+    notes: tuple[str, ...] | None = None,
+) -> Explanation:
+    return Explanation(
         outcome=outcome,
         rule=match.rule,
         search_order=match.search_order,
         lookups=match.lookups,
         matched_by=match.matched_by,
-        lead_id=None,
+        lead_id=lead_id,
         behavior=ctx.behavior,
-        notes=match.notes,
+        changes=changes,
+        unchanged=unchanged,
+        notes=match.notes if notes is None else notes,
     )
-    return msgspec.structs.replace(base, **details)
 
 
 def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureDecision:
@@ -115,13 +125,13 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
             if name in ctx.schema.source_fields and not fields.get(name):
                 fields[name] = value
                 filled.append(FieldChange(field=name, old="", new=value))
-    missing = [spec.schema_name for spec in ctx.schema.fields if spec.is_mandatory and not fields.get(spec.schema_name)]
+    missing = [name for name in ctx.schema.mandatory_fields if not fields.get(name)]
     if missing:
         return _reject(ctx, match, mandatory_missing(missing))
     clash = _unique_clash(ctx, match, fields, lead_id=lead_id)
     if clash is not None:
         return clash
-    changes = tuple(FieldChange(field=name, old="", new=value) for name, value in fields.items())
+    changes = tuple([FieldChange(field=name, old="", new=value) for name, value in fields.items()])
     if request.related_company_id is not None:
         changes = (*changes, FieldChange(field=RELATED_COMPANY_ID, old="", new=request.related_company_id))
     outcome = Outcome.CONVERTED if visitor is not None else Outcome.CREATED
@@ -250,9 +260,10 @@ def _capture_activity(  # noqa: PLR0913 - the activity's parts, the last one key
 
 def index_entries(schema: Schema, fields: dict[str, str]) -> tuple[IndexEntry, ...]:
     """The (field, match key) entries a store indexes for a lead with `fields`."""
-    unique = schema.unique_fields
-    return tuple(
-        IndexEntry(field=name, key=match_key(schema[name].data_type, fields[name]), unique=name in unique)
-        for name in schema.indexed_fields
-        if fields.get(name)
-    )
+    entries = []
+    for spec in schema.indexed_specs:
+        value = fields.get(spec.schema_name)
+        if value:
+            key = match_key(spec.data_type, value)
+            entries.append(IndexEntry(field=spec.schema_name, key=key, unique=spec.is_unique))
+    return tuple(entries)

@@ -43,10 +43,13 @@ class Candidates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 def candidate_query(request: CaptureRequest, schema: Schema) -> CandidateQuery:
     """The look-ups a store must answer so that the request can be decided."""
+    values = request.values
     keys = tuple(
-        (name, match_key(schema[name].data_type, request.values[name]))
-        for name in schema.indexed_fields
-        if request.values.get(name)
+        [
+            (spec.schema_name, match_key(spec.data_type, values[spec.schema_name]))
+            for spec in schema.indexed_specs
+            if values.get(spec.schema_name)
+        ]
     )
     return CandidateQuery(
         prospect_id=request.prospect_id,
@@ -73,11 +76,16 @@ _EPOCH: Final = datetime.min.replace(tzinfo=UTC)
 
 def search_order(request: CaptureRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The identifiers to search, in order, and notes on a SearchBy that is ignored (R-M2, R-M3)."""
-    given = [name for name in _IDENTIFIERS if _identifier_value(request, name)]
+    values = request.values
+    given = [
+        name
+        for name, value in ((PROSPECT_ID, request.prospect_id), (EMAIL, values.get(EMAIL)), (PHONE, values.get(PHONE)))
+        if value
+    ]
     notes: list[str] = []
     search_by = request.search_by
     if search_by is not None:
-        if not request.values.get(search_by):
+        if not values.get(search_by):
             notes.append(f"SearchBy {search_by} ignored: the request has no value for it (R-M3)")
         elif len(given) == len(_IDENTIFIERS):
             notes.append("SearchBy ignored: ProspectId, EmailAddress and Phone are all given (R-M3)")

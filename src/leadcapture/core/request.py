@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -19,6 +19,7 @@ from leadcapture.core.names import (
     READ_ONLY_ATTRIBUTES,
     RELATED_COMPANY_ID,
     SEARCH_BY,
+    DataType,
     ExceptionType,
     UpdateBehavior,
 )
@@ -26,6 +27,8 @@ from leadcapture.core.problems import FieldError, Problem, invalid_input, unknow
 from leadcapture.core.records import AttributeValue, SubmittedAttribute
 from leadcapture.core.schema import FieldSpec, Schema
 from leadcapture.core.values import ContactNormalizer, Invalid, as_text, normalize_value
+
+_T = TypeVar("_T")
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """Bodies over 1 MiB are refused (R-V8)."""
@@ -58,25 +61,27 @@ def decode_body(body: bytes | str) -> Result[list[RawAttribute], Problem]:
 
     The size limit counts UTF-8 bytes, whatever form the body came in (R-V8).
     """
+    return _as_result(_decode_body(body))
+
+
+def _decode_body(body: bytes | str) -> list[RawAttribute] | Problem:
     try:
         data = body.encode() if isinstance(body, str) else body
     except UnicodeEncodeError:
-        return Failure(invalid_input("Invalid request body: not valid UTF-8", rule="R-V8"))
+        return invalid_input("Invalid request body: not valid UTF-8", rule="R-V8")
     if len(data) > MAX_BODY_BYTES:
-        return Failure(
-            Problem(
-                exception_type=ExceptionType.INVALID_INPUT,
-                message="Request body is larger than 1 MiB",
-                status=413,
-                rule="R-V8",
-            ),
+        return Problem(
+            exception_type=ExceptionType.INVALID_INPUT,
+            message="Request body is larger than 1 MiB",
+            status=413,
+            rule="R-V8",
         )
     try:
         attributes = _BODY_DECODER.decode(data)
     except UnicodeDecodeError:
-        return Failure(invalid_input("Invalid request body: not valid UTF-8", rule="R-V8"))
+        return invalid_input("Invalid request body: not valid UTF-8", rule="R-V8")
     except msgspec.DecodeError as exc:
-        return Failure(invalid_input(f"Invalid request body: {exc}", rule="R-V1"))
+        return invalid_input(f"Invalid request body: {exc}", rule="R-V1")
     return _non_empty(attributes)
 
 
@@ -85,19 +90,43 @@ def coerce_attributes(attributes: object) -> Result[list[RawAttribute], Problem]
 
     A plain mapping `{"EmailAddress": "a@b.co"}` is read as name-value pairs in its own order.
     """
+    return _as_result(read_attributes(attributes))
+
+
+def read_attributes(attributes: object) -> list[RawAttribute] | Problem:
+    """`coerce_attributes` as a plain union: the attributes, or the problem with them.
+
+    The engine calls this once per capture, so it makes no `Result` container on the way.
+    """
     if isinstance(attributes, (bytes, bytearray, memoryview, str)):
-        return decode_body(bytes(attributes) if not isinstance(attributes, str) else attributes)
+        return _decode_body(bytes(attributes) if not isinstance(attributes, str) else attributes)
     if isinstance(attributes, Mapping):
+        plain = _text_pairs(attributes)
+        if plain is not None:
+            return _non_empty(plain)
         pairs: Any = [{"Attribute": name, "Value": value} for name, value in attributes.items()]
     elif isinstance(attributes, Sequence):
         pairs = [_as_pair(item) for item in attributes]
     else:
-        return Failure(invalid_input("Attributes must be a JSON array of {Attribute, Value} objects", rule="R-V1"))
+        return invalid_input("Attributes must be a JSON array of {Attribute, Value} objects", rule="R-V1")
     try:
         converted = msgspec.convert(pairs, list[RawAttribute], strict=True)
     except msgspec.ValidationError as exc:
-        return Failure(invalid_input(f"Invalid request body: {exc}", rule="R-V1"))
+        return invalid_input(f"Invalid request body: {exc}", rule="R-V1")
     return _non_empty(converted)
+
+
+def _text_pairs(attributes: Mapping[Any, Any]) -> list[RawAttribute] | None:
+    """A mapping of plain strings to plain strings as `msgspec.convert` reads it; else `None`.
+
+    A batch row is usually all text; any other mapping goes through `msgspec.convert`, which checks it.
+    """
+    pairs = [
+        RawAttribute(name, value)
+        for name, value in attributes.items()
+        if type(name) is str and type(value) is str
+    ]
+    return pairs if len(pairs) == len(attributes) else None
 
 
 def _as_pair(item: object) -> object:
@@ -106,10 +135,14 @@ def _as_pair(item: object) -> object:
     return item
 
 
-def _non_empty(attributes: list[RawAttribute]) -> Result[list[RawAttribute], Problem]:
+def _non_empty(attributes: list[RawAttribute]) -> list[RawAttribute] | Problem:
     if not attributes:
-        return Failure(invalid_input("Request body must be a non-empty array of attributes", rule="R-V1"))
-    return Success(attributes)
+        return invalid_input("Request body must be a non-empty array of attributes", rule="R-V1")
+    return attributes
+
+
+def _as_result(checked: _T | Problem) -> Result[_T, Problem]:
+    return Failure(checked) if isinstance(checked, Problem) else Success(checked)
 
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -123,10 +156,20 @@ def validate_request(
     contacts: ContactNormalizer,
 ) -> Result[CaptureRequest, Problem]:
     """Resolve names (R-V2, R-V3) and check every value (R-V4, R-V5), reporting all field errors at once."""
+    return _as_result(check_request(attributes, schema, contacts))
+
+
+def check_request(
+    attributes: Sequence[RawAttribute],
+    schema: Schema,
+    contacts: ContactNormalizer,
+) -> CaptureRequest | Problem:
+    """`validate_request` as a plain union: the request, or the problem with it (no `Result` container)."""
     named: list[tuple[str, FieldSpec | None, AttributeValue]] = []
     unknown: list[str] = []
+    resolve = schema.resolve
     for raw in attributes:
-        spec = schema.resolve(raw.attribute)
+        spec = resolve(raw.attribute)
         if spec is not None:
             named.append((spec.schema_name, spec, raw.value))
             continue
@@ -136,12 +179,12 @@ def validate_request(
         else:
             named.append((pseudo, None, raw.value))
     if unknown:
-        return Failure(unknown_attributes(unknown))
+        return unknown_attributes(unknown)
     if len({name for name, _, _ in named}) != len(named):
         seen: set[str] = set()
         repeated = [name for name, _, _ in named if name in seen or seen.add(name)]  # type: ignore[func-returns-value]
         listed = ", ".join(dict.fromkeys(repeated))
-        return Failure(invalid_input(f"Attribute(s) given more than once - {listed}", rule="R-V3"))
+        return invalid_input(f"Attribute(s) given more than once - {listed}", rule="R-V3")
     return _check_values(named, schema, contacts)
 
 
@@ -149,7 +192,7 @@ def _check_values(
     named: list[tuple[str, FieldSpec | None, AttributeValue]],
     schema: Schema,
     contacts: ContactNormalizer,
-) -> Result[CaptureRequest, Problem]:
+) -> CaptureRequest | Problem:
     values: dict[str, str] = {}
     specials: dict[str, str] = {}
     read_only: list[str] = []
@@ -157,6 +200,14 @@ def _check_values(
     country_code = schema.default_country_code
     for name, spec, value in named:
         if spec is not None:
+            # Fast path for the common case, a plain-ASCII string for a text field; anything else (and any
+            # value it would refuse) goes through `normalize_value`, which gives the same answer for these.
+            if type(value) is str and spec.data_type is DataType.TEXT:
+                text = value.strip()
+                max_length = spec.max_length
+                if text.isascii() and "\x00" not in text and (max_length is None or len(text) <= max_length):
+                    values[name] = text
+                    continue
             checked = normalize_value(spec, value, contacts=contacts, default_country_code=country_code)
             if isinstance(checked, str):
                 values[name] = checked
@@ -172,16 +223,14 @@ def _check_values(
                 specials[name] = special
     if errors:
         message = "; ".join(error.reason for error in errors)
-        return Failure(invalid_input(message, rule=_rule_of(errors), field_errors=tuple(errors)))
-    return Success(
-        CaptureRequest(
-            values=values,
-            prospect_id=specials.get(PROSPECT_ID),
-            search_by=specials.get(SEARCH_BY),
-            related_company_id=specials.get(RELATED_COMPANY_ID),
-            read_only=tuple(read_only),
-            submitted=tuple(SubmittedAttribute(attribute=name, value=value) for name, _, value in named),
-        ),
+        return invalid_input(message, rule=_rule_of(errors), field_errors=tuple(errors))
+    return CaptureRequest(
+        values=values,
+        prospect_id=specials.get(PROSPECT_ID),
+        search_by=specials.get(SEARCH_BY),
+        related_company_id=specials.get(RELATED_COMPANY_ID),
+        read_only=tuple(read_only),
+        submitted=tuple([SubmittedAttribute(attribute=name, value=value) for name, _, value in named]),
     )
 
 

@@ -6,8 +6,7 @@ per-capture hot path does dictionary look-ups only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Iterable
 from typing import Final, final
 
 import msgspec
@@ -103,6 +102,8 @@ class Schema:
         "default_country_code",
         "fields",
         "indexed_fields",
+        "indexed_specs",
+        "mandatory_fields",
         "source_fields",
         "unique_fields",
     )
@@ -113,6 +114,10 @@ class Schema:
     """Unique fields in the order R-U2 checks them: EmailAddress, Phone, Mobile, then custom ones."""
     indexed_fields: tuple[str, ...]
     """Fields a store must index for matching: the unique ones plus EmailAddress and Phone."""
+    indexed_specs: tuple[FieldSpec, ...]
+    """The specs of `indexed_fields`, in the same order."""
+    mandatory_fields: tuple[str, ...]
+    """The fields a lead must have a value for (R-V7), in schema order."""
     source_fields: frozenset[str]
 
     def __init__(self, fields: Iterable[FieldSpec], *, default_country_code: int = DEFAULT_COUNTRY_CODE) -> None:
@@ -124,13 +129,16 @@ class Schema:
         if len(by_folded) != len(self.fields):
             msg = "schema field names must be distinct case-insensitively"
             raise ValueError(msg)
-        self._by_name: Mapping[str, FieldSpec] = MappingProxyType(by_name)
-        self._by_folded_name: Mapping[str, FieldSpec] = MappingProxyType(by_folded)
+        # Plain dicts, private and never changed after this: the capture path reads them for every attribute.
+        self._by_name: dict[str, FieldSpec] = by_name
+        self._by_folded_name: dict[str, FieldSpec] = by_folded
         first = [name for name in _UNIQUE_CHECK_ORDER if name in by_name and by_name[name].is_unique]
         custom = [s.schema_name for s in self.fields if s.is_unique and s.schema_name not in _UNIQUE_CHECK_ORDER]
         self.unique_fields = (*first, *custom)
         lookups = [name for name in (EMAIL, PHONE) if name in by_name and name not in self.unique_fields]
         self.indexed_fields = (*self.unique_fields, *lookups)
+        self.indexed_specs = tuple(by_name[name] for name in self.indexed_fields)
+        self.mandatory_fields = tuple(s.schema_name for s in self.fields if s.is_mandatory)
         self.source_fields = frozenset(s.schema_name for s in self.fields if s.is_source_field)
 
     def get(self, schema_name: str) -> FieldSpec | None:
@@ -147,7 +155,9 @@ class Schema:
 
     def resolve(self, attribute: str) -> FieldSpec | None:
         """The field an attribute names, matched case-insensitively (R-V2)."""
-        return self._by_folded_name.get(attribute.casefold())
+        # Names are distinct case-insensitively, so an exact match is the case-insensitive one, found sooner.
+        spec = self._by_name.get(attribute)
+        return spec if spec is not None else self._by_folded_name.get(attribute.casefold())
 
     def __eq__(self, other: object) -> bool:
         """Schemas are equal when their fields and default country code are."""

@@ -5,15 +5,16 @@ from __future__ import annotations
 import msgspec
 
 from leadcapture.core.decision import FieldLeftAlone
-from leadcapture.core.names import RELATED_COMPANY_ID, UpdateBehavior
+from leadcapture.core.names import RELATED_COMPANY_ID, DataType, UpdateBehavior
 from leadcapture.core.records import FieldChange, Lead
 from leadcapture.core.request import CaptureRequest
-from leadcapture.core.schema import Schema
+from leadcapture.core.schema import FieldSpec, Schema
 from leadcapture.core.values import match_key
 
 EQUAL_VALUE = "equal value (R-B5)"
 FIRST_TOUCH = "first-touch source field already set (R-S1)"
 READ_ONLY = "system field, never set from a request (R-B6)"
+_KEYED_TYPES = (DataType.EMAIL, DataType.PHONE)
 _BEHAVIOR_REASONS = {
     UpdateBehavior.DO_NOT_UPDATE: "LeadUpdateBehavior DoNotUpdate (R-B2)",
     UpdateBehavior.UPDATE_ONLY_EMPTY_FIELDS: "LeadUpdateBehavior UpdateOnlyEmptyFields: field not empty (R-B3)",
@@ -44,19 +45,15 @@ def plan_update(
     submitted = dict(request.values)
     if request.related_company_id is not None:
         submitted[RELATED_COMPANY_ID] = request.related_company_id
+    stored = lead.fields
     for name, new in submitted.items():
         spec = schema.get(name)
-        old = lead.fields.get(name, "") if spec is not None else (lead.related_company_id or "")
-        equal = old == new or bool(
-            old and new and spec is not None and match_key(spec.data_type, old) == match_key(spec.data_type, new),
-        )
-        reason = _reason_to_keep(
-            old=old,
-            equal=equal,
-            behavior=behavior,
-            unique=spec is not None and spec.is_unique,
-            source=spec is not None and spec.is_source_field,
-        )
+        if spec is None:  # RelatedCompanyId, the one submitted name that is not a field
+            old = lead.related_company_id or ""
+            reason = EQUAL_VALUE if old == new else _reason_to_keep(old=old, equal=False, behavior=behavior)
+        else:
+            old = stored.get(name, "")
+            reason = _field_reason(spec, old, new, behavior)
         if reason is None:
             changes.append(FieldChange(field=name, old=old, new=new))
         else:
@@ -65,13 +62,26 @@ def plan_update(
     return UpdatePlan(changes=tuple(changes), unchanged=tuple(unchanged))
 
 
+def _field_reason(spec: FieldSpec, old: str, new: str, behavior: UpdateBehavior | None) -> str | None:
+    """`_reason_to_keep` for a field, with the two common answers first: equal (R-B5), and set (R-B1)."""
+    # Only emails and phones have a match key other than the value itself (`match_key`).
+    data_type = spec.data_type
+    if old == new or (
+        old and new and data_type in _KEYED_TYPES and match_key(data_type, old) == match_key(data_type, new)
+    ):
+        return EQUAL_VALUE
+    if behavior is None and not (old and spec.is_source_field):
+        return None  # what `_reason_to_keep` answers for the default behaviour
+    return _reason_to_keep(old=old, equal=False, behavior=behavior, unique=spec.is_unique, source=spec.is_source_field)
+
+
 def _reason_to_keep(
     *,
     old: str,
     equal: bool,
     behavior: UpdateBehavior | None,
-    unique: bool,
-    source: bool,
+    unique: bool = False,
+    source: bool = False,
 ) -> str | None:
     """Why a submitted field is not set, or `None` when it is; the checks run in precedence order."""
     if equal:
