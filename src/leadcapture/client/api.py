@@ -12,8 +12,6 @@ from leadcapture.client.errors import UnexpectedAnswer, error_for
 from leadcapture.client.limiter import CallLimiter, CallRate
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.names import UpdateBehavior
-from leadcapture.core.records import AttributeValue
-from leadcapture.core.request import RawAttribute
 from leadcapture.transports.base import (
     CAPTURE_PATH,
     GET_BY_EMAIL_PATH,
@@ -28,7 +26,7 @@ from leadcapture.transports.base import (
 FlatLead = dict[str, str]
 """A lead as LeadSquared's look-ups answer it: string values by schema name, `ProspectID` first (R-H5)."""
 
-Attributes = Mapping[str, AttributeValue] | Sequence[Mapping[str, AttributeValue]] | bytes | str
+Attributes = Mapping[str, object] | Sequence[Mapping[str, object]] | bytes | str
 """A capture's attributes: `{name: value}`, LeadSquared's `[{"Attribute","Value"}]` list, or its JSON body."""
 
 
@@ -189,7 +187,7 @@ def encode_attributes(attributes: Attributes) -> bytes:
     if isinstance(attributes, str):
         return attributes.encode()
     if isinstance(attributes, Mapping):
-        return _encode([RawAttribute(attribute=name, value=value) for name, value in attributes.items()])
+        return _encode([{"Attribute": name, "Value": value} for name, value in attributes.items()])
     return _encode(list(attributes))
 
 
