@@ -153,7 +153,7 @@ def test_preview_of_a_refused_capture_is_a_reject_decision_not_an_exception() ->
     decision: CaptureDecision = client.preview({"EmailAddress": "bob@example.com", "Phone": "+91-9876543210"})
     assert isinstance(decision, Reject)
     assert decision.problem.exception_type is ExceptionType.DUPLICATE_ENTRY
-    with pytest.raises(DuplicateEntry, match="A Lead with same Phone Number already exists."):
+    with pytest.raises(DuplicateEntry, match="A Lead with same Phone Number already exists"):
         client.capture({"EmailAddress": "bob@example.com", "Phone": "+91-9876543210"})
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -27,7 +27,9 @@ RATE_LIMITED = {
 }
 
 
-def _client(answers: list[Callable[[httpx.Request], httpx.Response]], calls: list[float], **options: float) -> LeadCaptureClient:
+def _client(
+    answers: list[Callable[[httpx.Request], httpx.Response]], calls: list[float], **options: float
+) -> LeadCaptureClient:
     """A client whose HTTPTransport talks to an httpx MockTransport answering `answers` in turn."""
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -79,7 +81,7 @@ def test_409_duplicate_is_raised_at_once_never_retried() -> None:
     """A 409 MXDuplicateEntryException is the application's answer: one call, DuplicateEntry raised."""
     calls: list[float] = []
     client = _client([_json(409, DUPLICATE), _json(200, SUCCESS)], calls)
-    with pytest.raises(DuplicateEntry, match="A Lead with same Email already exists."):
+    with pytest.raises(DuplicateEntry, match="A Lead with same Email already exists"):
         client.capture({"EmailAddress": "ada@example.com"})
     assert len(calls) == 1
 

@@ -58,7 +58,10 @@ SCENARIO: list[tuple[str, Step]] = [
     ),
     ("create another lead", lambda c: c.capture({"EmailAddress": "bob@example.com", "FirstName": "Bob"})),
     ("preview a duplicate phone", lambda c: c.preview({"EmailAddress": "bob@example.com", "Phone": "+91-9876543210"})),
-    ("capture the duplicate phone", lambda c: c.capture({"EmailAddress": "bob@example.com", "Phone": "+91-9876543210"})),
+    (
+        "capture the duplicate phone",
+        lambda c: c.capture({"EmailAddress": "bob@example.com", "Phone": "+91-9876543210"}),
+    ),
     ("a bad email", lambda c: c.capture({"EmailAddress": "not-an-email"})),
     ("preview a bad email", lambda c: c.preview({"EmailAddress": "not-an-email"})),
     ("an unknown attribute", lambda c: c.capture({"EmailAddress": "cy@example.com", "Shoe": "42"})),
@@ -81,7 +84,12 @@ def _run(client: LeadCaptureClient) -> list[Any]:
         try:
             answer: Any = msgspec.to_builtins(step(client))
         except ApiError as exc:
-            answer = {"raised": type(exc).__name__, "type": exc.exception_type, "message": exc.message, "status": exc.status}
+            answer = {
+                "raised": type(exc).__name__,
+                "type": exc.exception_type,
+                "message": exc.message,
+                "status": exc.status,
+            }
         answers.append(normalize(answer))
     return answers
 
@@ -104,7 +112,7 @@ def test_local_and_http_transports_answer_alike(server: RunningServer, tmp_path:
         remote_answers = _run(remote)
     for (name, _), mine, theirs in zip(SCENARIO, local_answers, remote_answers, strict=True):
         assert mine == theirs, name
-    kinds = [answer.get("raised") or answer.get("type") if isinstance(answer, dict) else None for answer in local_answers]
+    kinds = [a.get("raised") or a.get("type") if isinstance(a, dict) else None for a in local_answers]
     assert kinds[:13] == [
         "Create",
         None,
