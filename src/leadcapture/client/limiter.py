@@ -7,12 +7,6 @@ from collections.abc import Callable
 
 import msgspec
 
-try:
-    from limits import RateLimitItemPerSecond, storage, strategies
-except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    msg = "CallLimiter needs the client extra: pip install 'leadcapture[client]'"
-    raise ImportError(msg) from exc
-
 
 class CallRate(msgspec.Struct, frozen=True, kw_only=True):
     """At most `amount` calls in any `seconds` seconds."""
@@ -29,6 +23,11 @@ class CallLimiter:
         if rate.amount < 1 or rate.seconds < 1:
             message = "a call rate needs amount >= 1 and seconds >= 1"
             raise ValueError(message)
+        try:
+            from limits import RateLimitItemPerSecond, storage, strategies
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            msg = "CallLimiter needs the client extra: pip install 'leadcapture[client]'"
+            raise ImportError(msg) from exc
         self.rate = rate
         self._item = RateLimitItemPerSecond(rate.amount, rate.seconds)
         self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
