@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +27,7 @@ def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
         timeout=300,
         check=False,
         cwd=cwd,
+        env={**os.environ, "COLUMNS": "300"},  # usage errors in one line
     )
 
 
@@ -95,7 +97,7 @@ def test_import_then_reimport_the_same_csv(tmp_path: Path, leads_csv: Path) -> N
         assert conn.execute("SELECT count(*) FROM leads").fetchone() == (3,)
 
 
-def test_dry_run_leaves_the_database_untouched_and_predicts_the_import(tmp_path: Path, leads_csv: Path) -> None:
+def test_D1_D3_dry_run_leaves_the_database_untouched_and_predicts_the_import(tmp_path: Path, leads_csv: Path) -> None:
     """`import --dry-run` changes nothing; its report then matches the real import row by row (R-D1, R-D3)."""
     path = tmp_path / "leads.db"
     database = f"sqlite:///{path}"
@@ -134,7 +136,7 @@ def test_dry_run_leaves_the_database_untouched_and_predicts_the_import(tmp_path:
     assert [line["outcome"] for line in applied] == ["Created", "Created", "Updated", "Updated", "Updated"]
 
 
-def test_preview_command_is_a_dry_run_with_the_report_on(tmp_path: Path, leads_csv: Path) -> None:
+def test_D1_D3_preview_command_is_a_dry_run_with_the_report_on(tmp_path: Path, leads_csv: Path) -> None:
     """`leadcapture preview FILE` writes FILE.preview.jsonl beside the file and changes nothing."""
     database = f"sqlite:///{tmp_path / 'leads.db'}"
     result = run("preview", leads_csv, "--map", "E-mail=EmailAddress", "-d", database, "--batch-size", "2")
@@ -272,3 +274,19 @@ def test_import_over_http_lands_in_the_servers_database(server: RunningServer, l
     assert decision["type"] == "Update"
     assert decision["lead"]["id"] == lines[0]["lead_id"]
     assert decision["lead"]["fields"]["FirstName"] == "Augusta"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--map", "E-mail"], "Column=Attribute"),
+        (["--format", "xlsx"], "--format csv or --format jsonl"),
+        (["--url", "http://127.0.0.1:9"], "--url needs --access-key and --secret-key"),
+    ],
+)
+def test_bad_options_are_refused_before_any_row(tmp_path: Path, leads_csv: Path, args: list[str], message: str) -> None:
+    """A malformed mapping, an unknown format or keyless --url stop with a usage error and touch nothing."""
+    result = run("import", leads_csv, "-d", f"sqlite:///{tmp_path / 'leads.db'}", *args)
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split())
+    assert not (tmp_path / "leads.db").exists()
