@@ -290,3 +290,13 @@ def test_bad_options_are_refused_before_any_row(tmp_path: Path, leads_csv: Path,
     assert result.returncode == 2
     assert message in " ".join(result.stderr.split())
     assert not (tmp_path / "leads.db").exists()
+
+
+def test_a_file_that_is_not_utf8_stops_with_an_error(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 end the import with a message naming the file, not a traceback."""
+    source = tmp_path / "latin1.csv"
+    source.write_bytes("EmailAddress,City\nada@example.com,Zürich\n".encode("latin-1"))
+    result = run("import", source, "-d", f"sqlite:///{tmp_path / 'leads.db'}", "--no-progress")
+    assert result.returncode == 1
+    assert "cannot read it as csv in UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr

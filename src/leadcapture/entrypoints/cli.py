@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 from collections.abc import Iterator
@@ -450,7 +451,11 @@ def _run_import(  # noqa: PLR0913 - the import command's settings, passed on by 
         report.open("wb") if report is not None else nullcontext() as out,
         bar,
     ):
-        summary = run_import(reader, applier, batch_size=batch_size, report=out, on_batch=advance)
+        try:
+            summary = run_import(reader, applier, batch_size=batch_size, report=out, on_batch=advance)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            typer.echo(f"{file}: cannot read it as {reader.file_format} in UTF-8: {exc}", err=True)
+            raise typer.Exit(1) from exc
     _print_summary(summary, dry_run=dry_run, report=report, seconds=time.monotonic() - started)
     if summary.failed:
         raise typer.Exit(1)
