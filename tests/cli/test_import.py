@@ -255,6 +255,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 def test_import_over_http_lands_in_the_servers_database(server: RunningServer, leads_csv: Path, tmp_path: Path) -> None:
     """`import --url` sends each row through HTTPTransport; the server's database holds the merged leads."""
     keys = ("--access-key", server.access_key, "--secret-key", server.secret_key)
+    dry = run("preview", leads_csv, "--map", "E-mail=EmailAddress", "--url", server.base_url, *keys)
+    assert dry.returncode == 0, dry.stderr
+    # Over HTTP each row is previewed against the server's data alone, so the in-file repeats preview as
+    # Created too (docs/cli.md); and nothing is written.
+    assert [line["outcome"] for line in report_lines(tmp_path / "leads.preview.jsonl")] == ["Created"] * 5
     result = run(
         "import",
         leads_csv,
