@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.stores
 	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.importer
 
 openapi: install
 	$(BIN)/python -m leadcapture.entrypoints.openapi > docs/openapi.json

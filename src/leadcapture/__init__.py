@@ -1,10 +1,27 @@
 """leadcapture: capture sales leads with create-or-update duplicate matching, LeadSquared-compatible.
 
 The decision engine is pure (`leadcapture.core`); `Engine` drives it over a store; `InMemoryLeadStore` is
-the reference store.
+the reference store. `LeadCaptureClient` sends captures through a `Transport`: `HTTPTransport` (needs the
+`client` extra), `LocalTransport` or `MockTransport`.
 """
 
+import typing
+
 from leadcapture.adapters.memory import InMemoryLeadStore
+from leadcapture.client import (
+    ApiError,
+    CallRate,
+    ClientReceipt,
+    ConnectionFailed,
+    DuplicateEntry,
+    InvalidAccessDetails,
+    InvalidInput,
+    LeadCaptureClient,
+    LeadCaptureError,
+    MandatoryAttributeMissing,
+    RateLimited,
+    UnknownAttribute,
+)
 from leadcapture.core.decide import NewIds, decide_capture
 from leadcapture.core.decision import (
     CaptureDecision,
@@ -46,6 +63,10 @@ from leadcapture.normalize import STANDARD_NORMALIZER
 from leadcapture.ports import Clock, IdFactory, LeadStore, StoreConflict
 from leadcapture.runtime import SystemClock, UUID7Factory
 from leadcapture.service import Engine
+from leadcapture.transports import ApiRequest, ApiResponse, LocalTransport, MockTransport, Transport
+
+if typing.TYPE_CHECKING:
+    from leadcapture.transports.http import HTTPTransport
 
 __version__ = "0.1.0"
 
@@ -54,17 +75,24 @@ __all__ = [
     "STANDARD_NORMALIZER",
     "Account",
     "Activity",
+    "ApiError",
+    "ApiRequest",
+    "ApiResponse",
+    "CallRate",
     "CandidateQuery",
     "Candidates",
     "CaptureActivityData",
     "CaptureDecision",
     "CaptureReceipt",
     "CaptureRequest",
+    "ClientReceipt",
     "Clock",
+    "ConnectionFailed",
     "Convert",
     "Create",
     "DataType",
     "DryRunReport",
+    "DuplicateEntry",
     "Engine",
     "ExceptionType",
     "Explanation",
@@ -72,22 +100,33 @@ __all__ = [
     "FieldError",
     "FieldLeftAlone",
     "FieldSpec",
+    "HTTPTransport",
     "IdFactory",
     "IdentifierLookup",
     "InMemoryLeadStore",
     "IndexEntry",
+    "InvalidAccessDetails",
+    "InvalidInput",
     "Lead",
+    "LeadCaptureClient",
+    "LeadCaptureError",
     "LeadStore",
+    "LocalTransport",
+    "MandatoryAttributeMissing",
+    "MockTransport",
     "NewIds",
     "Outcome",
     "Problem",
+    "RateLimited",
     "RawAttribute",
     "Reject",
     "Schema",
     "StoreConflict",
     "SubmittedAttribute",
     "SystemClock",
+    "Transport",
     "UUID7Factory",
+    "UnknownAttribute",
     "Update",
     "UpdateBehavior",
     "Visit",
@@ -107,3 +146,13 @@ __all__ = [
 ]
 
 from leadcapture.config import load_schema
+
+
+def __getattr__(name: str) -> typing.Any:
+    """`HTTPTransport` imports httpx only when asked for, so the package needs no client extra."""
+    if name == "HTTPTransport":
+        from leadcapture.transports.http import HTTPTransport
+
+        return HTTPTransport
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import typer
+from returns.result import Failure
 
 from leadcapture.adapters import DEFAULT_DATABASE_URL
 from leadcapture.keys import IssuedKey
+
+if TYPE_CHECKING:
+    from leadcapture.client import LeadCaptureClient
+    from leadcapture.entrypoints.importer import ImportSummary, RowApplier, RowReport
+    from leadcapture.service import Engine
 
 app = typer.Typer(
     name="leadcapture",
@@ -122,6 +133,127 @@ def accounts_create(
     typer.echo(msgspec.json.encode({"Id": account.id}).decode() if as_json else account.id)
 
 
+BehaviorOption = Annotated[
+    str | None,
+    typer.Option("--behavior", help="LeadUpdateBehavior: UpdateOnlyEmptyFields, DoNotUpdate, ... (default: update)."),
+]
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="Send through the HTTP API at this base URL instead of writing to --database."),
+]
+AccessKeyOption = Annotated[
+    str | None, typer.Option("--access-key", envvar="LEADCAPTURE_ACCESS_KEY", help="Access key, with --url.")
+]
+SecretKeyOption = Annotated[
+    str | None, typer.Option("--secret-key", envvar="LEADCAPTURE_SECRET_KEY", help="Secret key, with --url.")
+]
+ConfigOption = Annotated[str | None, typer.Option("--config", help="Schema config file (TOML), with --database.")]
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option("--map", help='Column=Attribute, e.g. "E-mail=EmailAddress"; repeatable.'),
+]
+ReportOption = Annotated[
+    Path | None, typer.Option("--report", help="Write one JSON line per row: row, outcome, rule, lead, changes, error.")
+]
+BatchSizeOption = Annotated[int, typer.Option("--batch-size", min=1, help="Rows read, decided and written together.")]
+FormatOption = Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from the file suffix).")]
+ProgressOption = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a live progress bar.")]
+
+
+@app.command("capture")
+def capture(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer declares them
+    file: Annotated[
+        Path | None,
+        typer.Argument(help='JSON file: {"Name": value, ...} or LeadSquared\'s [{"Attribute","Value"}] list.'),
+    ] = None,
+    pairs: Annotated[list[str] | None, typer.Option("--set", help="Attribute=Value; repeatable.")] = None,
+    behavior: BehaviorOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the decision; write nothing.")] = False,
+    database: DatabaseOption = DEFAULT_DATABASE_URL,
+    url: UrlOption = None,
+    access_key: AccessKeyOption = None,
+    secret_key: SecretKeyOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Capture one lead and print the receipt as JSON; with --dry-run print the decision instead."""
+    from leadcapture.client import ApiError, LeadCaptureError
+
+    attributes = _attributes(file, pairs or [])
+    with _client(database, url, access_key, secret_key, config) as client:
+        try:
+            answer: object = client.preview(attributes, behavior) if dry_run else client.capture(attributes, behavior)
+        except ApiError as exc:
+            envelope = {"Status": "Error", "ExceptionType": exc.exception_type, "ExceptionMessage": exc.message}
+            typer.echo(msgspec.json.encode(envelope).decode(), err=True)
+            raise typer.Exit(1) from exc
+        except LeadCaptureError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(msgspec.json.format(msgspec.json.encode(answer)).decode())
+
+
+@app.command("import")
+def import_file(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer declares them
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (with a header) or JSONL file.")],
+    mapping: MapOption = None,
+    behavior: BehaviorOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what the import would do; write nothing.")] = False,
+    report: ReportOption = None,
+    batch_size: BatchSizeOption = 1000,
+    database: DatabaseOption = DEFAULT_DATABASE_URL,
+    url: UrlOption = None,
+    access_key: AccessKeyOption = None,
+    secret_key: SecretKeyOption = None,
+    config: ConfigOption = None,
+    file_format: FormatOption = None,
+    progress: ProgressOption = True,
+) -> None:
+    """Capture every row of a file in order, with a progress bar and a summary; exit 1 if any row failed."""
+    _run_import(
+        file,
+        mapping=mapping or [],
+        behavior=behavior,
+        dry_run=dry_run,
+        report=report,
+        batch_size=batch_size,
+        target=(database, url, access_key, secret_key, config),
+        file_format=file_format,
+        progress=progress,
+    )
+
+
+@app.command("preview")
+def preview_file(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer declares them
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (with a header) or JSONL file.")],
+    mapping: MapOption = None,
+    behavior: BehaviorOption = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Where the per-row report goes (default: FILE.preview.jsonl beside FILE)."),
+    ] = None,
+    batch_size: BatchSizeOption = 1000,
+    database: DatabaseOption = DEFAULT_DATABASE_URL,
+    url: UrlOption = None,
+    access_key: AccessKeyOption = None,
+    secret_key: SecretKeyOption = None,
+    config: ConfigOption = None,
+    file_format: FormatOption = None,
+    progress: ProgressOption = True,
+) -> None:
+    """What importing a file would do, row by row, writing nothing: `import --dry-run` with the report on."""
+    _run_import(
+        file,
+        mapping=mapping or [],
+        behavior=behavior,
+        dry_run=True,
+        report=report if report is not None else file.with_name(file.stem + ".preview.jsonl"),
+        batch_size=batch_size,
+        target=(database, url, access_key, secret_key, config),
+        file_format=file_format,
+        progress=progress,
+    )
+
+
 @app.command("serve")
 def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as Typer declares them
     database: DatabaseOption = DEFAULT_DATABASE_URL,
@@ -197,6 +329,164 @@ def _create_key(database: str, name: str) -> IssuedKey:
     store.add_key(stored)
     store.close()
     return issued
+
+
+Target = tuple[str, str | None, str | None, str | None, str | None]
+"""Where captures go: (database URL, API URL, access key, secret key, schema config)."""
+
+
+def _attributes(file: Path | None, pairs: list[str]) -> dict[str, Any] | list[Any]:
+    """The capture's attributes: the JSON file's, then each `--set Attribute=Value` pair."""
+    loaded: Any = {}
+    if file is not None:
+        try:
+            loaded = msgspec.json.decode(file.read_bytes())
+        except (OSError, msgspec.DecodeError) as exc:
+            raise typer.BadParameter(f"{file}: {exc}", param_hint="FILE") from exc
+    sets = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"expected Attribute=Value, not {pair!r}", param_hint="--set")
+        sets[name.strip()] = value
+    if isinstance(loaded, list):
+        return [*loaded, *({"Attribute": name, "Value": value} for name, value in sets.items())]
+    if not isinstance(loaded, dict):
+        raise typer.BadParameter("the JSON file must hold an object or a list", param_hint="FILE")
+    return {**loaded, **sets}
+
+
+@contextmanager
+def _client(
+    database: str,
+    url: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+    config: str | None,
+) -> Iterator[LeadCaptureClient]:
+    """A client through HTTP when `url` is given, else in-process over the database."""
+    from leadcapture.client import LeadCaptureClient
+    from leadcapture.transports import HTTPTransport, LocalTransport
+
+    if url is not None:
+        if not access_key or not secret_key:
+            raise typer.BadParameter("--url needs --access-key and --secret-key", param_hint="--url")
+        with LeadCaptureClient(HTTPTransport(url, access_key, secret_key)) as client:
+            yield client
+        return
+    with _engine(database, config) as engine, LeadCaptureClient(LocalTransport(engine)) as client:
+        yield client
+
+
+@contextmanager
+def _engine(database: str, config: str | None) -> Iterator[Engine]:
+    """An engine over the database, with the schema of `config` if given; the store is closed at the end."""
+    from leadcapture.adapters import open_store
+    from leadcapture.config import load_schema
+    from leadcapture.core.schema import DEFAULT_SCHEMA
+    from leadcapture.service import Engine
+
+    schema = DEFAULT_SCHEMA
+    if config is not None:
+        loaded = load_schema(config)
+        if isinstance(loaded, Failure):
+            _bad_config(loaded.failure().message)
+        schema = loaded.unwrap()
+    store = open_store(database)
+    try:
+        yield Engine(store=store, schema=schema)
+    finally:
+        store.close()
+
+
+@contextmanager
+def _applier(target: Target, behavior: str | None, *, dry_run: bool) -> Iterator[RowApplier]:
+    from leadcapture.entrypoints.importer import ClientApplier, DatabaseApplier
+
+    database, url, access_key, secret_key, config = target
+    if url is not None:
+        with _client(database, url, access_key, secret_key, config) as client:
+            yield ClientApplier(client, behavior=behavior, dry_run=dry_run)
+        return
+    with _engine(database, config) as engine:
+        yield DatabaseApplier(engine, behavior=behavior, dry_run=dry_run)
+
+
+def _run_import(  # noqa: PLR0913 - the import command's settings, passed on by name
+    file: Path,
+    *,
+    mapping: list[str],
+    behavior: str | None,
+    dry_run: bool,
+    report: Path | None,
+    batch_size: int,
+    target: Target,
+    file_format: str | None,
+    progress: bool,
+) -> None:
+    """Import (or preview) `file`, showing progress on stderr and the summary on stdout."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from leadcapture.entrypoints.importer import RowReader, parse_mapping, run_import
+
+    try:
+        reader = RowReader(file, file_format=file_format, mapping=parse_mapping(mapping))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    started = time.monotonic()
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rows]:,} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
+    )
+    task = bar.add_task("Previewing" if dry_run else "Importing", total=reader.total_size or 1, rows=0, rate=0.0)
+    done = [0]
+
+    def advance(lines: list[RowReport]) -> None:
+        done[0] += len(lines)
+        rate = done[0] / max(time.monotonic() - started, 1e-9)
+        bar.update(task, completed=reader.position, rows=done[0], rate=rate)
+
+    with (
+        _applier(target, behavior, dry_run=dry_run) as applier,
+        report.open("wb") if report is not None else nullcontext() as out,
+        bar,
+    ):
+        try:
+            summary = run_import(reader, applier, batch_size=batch_size, report=out, on_batch=advance)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            typer.echo(f"{file}: cannot read it as {reader.file_format} in UTF-8: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    _print_summary(summary, dry_run=dry_run, report=report, seconds=time.monotonic() - started)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: ImportSummary, *, dry_run: bool, report: Path | None, seconds: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    verb = "would be" if dry_run else "were"
+    outcomes = Table("Outcome", "Rows", title=f"{summary.rows:,} rows ({'dry run' if dry_run else 'imported'})")
+    for outcome, count in sorted(summary.by_outcome.items()):
+        outcomes.add_row(outcome, f"{count:,}")
+    rules = Table("Rule", "Rows", title="By deciding rule")
+    for rule, count in sorted(summary.by_rule.items()):
+        rules.add_row(rule, f"{count:,}")
+    console.print(outcomes)
+    if summary.by_rule:
+        console.print(rules)
+    console.print(f"Failed rows: {summary.failed:,} ({verb} refused)")
+    console.print(f"Time: {seconds:.1f} s, {summary.rows / max(seconds, 1e-9):,.0f} rows/s")
+    if report is not None:
+        console.print(f"Report: {report}")
 
 
 def main() -> None:

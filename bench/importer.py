@@ -1,0 +1,232 @@
+"""`python -m bench.importer`: `leadcapture preview` and `leadcapture import` of a generated CSV into SQLite.
+
+The file holds `--rows` leads (1,000,000 for the full figure; a smaller default keeps `make bench` short),
+20% of them repeats of a person met earlier in the file (an update by email, in upper case, from another
+city). Both commands run as real processes, as a user runs them; their wall time and peak RSS (from
+`wait4`) are recorded, beside a baseline measured in the same run: reading the same CSV with the csv module
+and encoding one JSON line per row, the least an import that reports every row must do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random  # noqa: TID251 - the generated file is seeded pseudo-random data
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import msgspec
+
+from bench.report import load_average, machine_details, table
+from bench.stores import person, repeat
+
+DOCS: Final = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-import.md"
+BEGIN: Final = "<!-- bench:import:begin (written by `make bench`; edits here are overwritten) -->"
+END: Final = "<!-- bench:import:end -->"
+COLUMNS: Final = ("EmailAddress", "FirstName", "LastName", "Phone", "City", "Source")
+TARGETS: Final = {"import": 25_000.0, "preview": 60_000.0}
+RSS_TARGET_MB: Final = 300.0
+
+
+def write_leads(path: Path, rows: int, *, repeats: float, seed: int) -> int:
+    """Write the CSV; returns how many distinct persons (leads) it holds."""
+    rng = random.Random(seed)
+    new = 0
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(COLUMNS)
+        for visit in range(rows):
+            if new and rng.random() < repeats:
+                body = repeat(rng.randrange(new), visit)
+            else:
+                body = person(new)
+                new += 1
+            writer.writerow([body.get(column, "") for column in COLUMNS])
+    return new
+
+
+@dataclass
+class Run:
+    """One timed command: name, rows, wall seconds, peak RSS and peak anonymous RSS in MB, exit status."""
+
+    name: str
+    rows: int
+    seconds: float
+    peak_rss_mb: float
+    peak_anon_mb: float
+    status: int
+
+    @property
+    def rate(self) -> float:
+        """Rows per second."""
+        return self.rows / self.seconds
+
+
+def _anonymous_rss_mb(pid: int) -> float:
+    """The process's resident anonymous memory (heap, stacks), without file pages it maps (SQLite's mmap)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+def timed_command(name: str, rows: int, args: list[str]) -> Run:
+    """Run `leadcapture args` and measure it.
+
+    Peak RSS is the kernel's `ru_maxrss` of that child (from `wait4`); it counts the pages of the database
+    file SQLite maps into memory (`mmap_size`), which the kernel can drop at any time. Peak anonymous RSS
+    is sampled from /proc every 0.2 s: the memory the import itself holds.
+    """
+    command = [str(Path(sys.executable).parent / "leadcapture"), *args]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    peak_anon = 0.0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        peak_anon = max(peak_anon, _anonymous_rss_mb(process.pid))
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Run(name, rows, seconds, usage.ru_maxrss / 1024, peak_anon, process.returncode)
+
+
+def baseline(path: Path, rows: int) -> Run:
+    """Read the CSV with the csv module and encode each row as a JSON line: no validation, no database."""
+    encode = msgspec.json.Encoder().encode
+    started = time.perf_counter()
+    written = 0
+    with path.open(newline="", encoding="utf-8") as file, open(os.devnull, "wb") as sink:
+        for row in csv.DictReader(file):
+            written += sink.write(encode({name: value for name, value in row.items() if value}) + b"\n")
+    seconds = time.perf_counter() - started
+    assert written > 0
+    return Run("baseline: csv read + JSON line per row", rows, seconds, 0.0, 0.0, 0)
+
+
+def check(database: Path, report: Path, rows: int, leads: int) -> str:
+    """The import made one lead per person and reported every row; raises if not."""
+    with sqlite3.connect(database) as conn:
+        stored = conn.execute("SELECT count(*) FROM leads").fetchone()[0]
+    with report.open("rb") as file:
+        lines = sum(1 for _ in file)
+    if stored != leads or lines != rows:
+        msg = f"expected {leads} leads and {rows} report lines, found {stored} and {lines}"
+        raise SystemExit(msg)
+    return f"checked: {stored:,} leads stored for {rows:,} rows; {lines:,} report lines"
+
+
+def section(runs: list[Run], base: Run, machine: list[tuple[str, str]], notes: list[str]) -> str:
+    """The generated Markdown."""
+    rows = [
+        (
+            run.name,
+            f"{run.rows:,}",
+            f"{run.seconds:,.1f}",
+            f"{run.rate:,.0f}",
+            f"{run.rate / base.rate:.2f}x" if run is not base else "1.00x",
+            f"{run.peak_rss_mb:,.0f}" if run is not base else "-",
+            f"{run.peak_anon_mb:,.0f}" if run is not base else "-",
+        )
+        for run in [base, *runs]
+    ]
+    header = ("figure", "rows", "seconds", "rows/s", "ratio to baseline", "peak RSS MB", "peak anonymous RSS MB")
+    results = table(header, rows)
+    targets = [
+        f"- `{run.name.split()[1]}`: {run.rate:,.0f} rows/s against a target of "
+        f"{TARGETS[run.name.split()[1]]:,.0f} ({'met' if run.rate >= TARGETS[run.name.split()[1]] else 'NOT met'}); "
+        f"peak RSS {run.peak_rss_mb:,.0f} MB against {RSS_TARGET_MB:,.0f} MB "
+        f"({'met' if run.peak_rss_mb < RSS_TARGET_MB else 'NOT met'}; anonymous memory alone "
+        f"{run.peak_anon_mb:,.0f} MB, {'under' if run.peak_anon_mb < RSS_TARGET_MB else 'over'} it)"
+        for run in runs
+    ]
+    return "\n\n".join(
+        [
+            BEGIN,
+            f"Run: `{' '.join(['python -m bench.importer', *sys.argv[1:]]).strip()}`.",
+            table(("machine", ""), machine),
+            results,
+            "\n".join(targets),
+            "\n".join(f"- {note}" for note in notes),
+            END,
+        ],
+    )
+
+
+def write(path: Path, text: str) -> None:
+    """Replace the generated part of `path`, keeping the hand-written text around it."""
+    old = path.read_text(encoding="utf-8")
+    before, _, rest = old.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    path.write_text(before + text + after, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, preview, import, check, report."""
+    parser = argparse.ArgumentParser(prog="python -m bench.importer", description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the CSV (1000000 for the full figure)")
+    parser.add_argument("--repeats", type=float, default=0.2, help="share of rows repeating an earlier person")
+    parser.add_argument("--batch-size", type=int, default=1_000, help="the import's --batch-size")
+    parser.add_argument("--seed", type=int, default=20_261_126, help="seed of the generated file")
+    parser.add_argument("--dir", type=Path, default=None, help="where the files go (default: a temporary folder)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks-import.md alone")
+    options = parser.parse_args(argv)
+
+    load_before = load_average()
+    with tempfile.TemporaryDirectory(dir=options.dir) as folder:
+        root = Path(folder)
+        source = root / "leads.csv"
+        leads = write_leads(source, options.rows, repeats=options.repeats, seed=options.seed)
+        size_mb = source.stat().st_size / 1e6
+        base = baseline(source, options.rows)
+        database = root / "leads.db"
+        url = f"sqlite:///{database}"
+        common = ["--no-progress", "--batch-size", str(options.batch_size), "-d", url]
+        # The database exists (with its schema) before either run, so neither pays for creating it.
+        upgrade = [str(Path(sys.executable).parent / "leadcapture"), "db", "upgrade", "-d", url]
+        subprocess.run(upgrade, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+        preview = timed_command(
+            "leadcapture preview (dry run)",
+            options.rows,
+            ["preview", str(source), "--report", str(root / "preview.jsonl"), *common],
+        )
+        real = timed_command(
+            "leadcapture import (real)",
+            options.rows,
+            ["import", str(source), "--report", str(root / "import.jsonl"), *common],
+        )
+        for run in (preview, real):
+            if run.status != 0:
+                msg = f"{run.name} exited with {run.status}"
+                raise SystemExit(msg)
+        checked = check(database, root / "import.jsonl", options.rows, leads)
+        db_mb = database.stat().st_size / 1e6
+    machine = machine_details(load_before, load_average())
+    notes = [
+        f"file: {options.rows:,} rows, {leads:,} distinct persons ({options.repeats:.0%} repeats), {size_mb:,.0f} MB;"
+        f" SQLite file after the import {db_mb:,.0f} MB; batch size {options.batch_size:,}",
+        checked,
+        "both commands write a JSON line per row (`--report`) and run without the progress bar; their time "
+        "includes starting the process (about a second)",
+    ]
+    text = section([preview, real], base, machine, notes)
+    print(text)
+    if not options.no_write:
+        write(DOCS, text)
+        print(f"\nwritten to {DOCS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

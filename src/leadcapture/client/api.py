@@ -1,0 +1,215 @@
+"""`LeadCaptureClient`: captures, previews and look-ups through a transport of the caller's choice."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Final, Self, TypeVar
+
+import msgspec
+
+from leadcapture.client.errors import UnexpectedAnswer, error_for
+from leadcapture.client.limiter import CallLimiter, CallRate
+from leadcapture.core.decision import CaptureDecision
+from leadcapture.core.names import UpdateBehavior
+from leadcapture.transports.base import (
+    CAPTURE_PATH,
+    GET_BY_EMAIL_PATH,
+    GET_BY_ID_PATH,
+    GET_BY_PHONE_PATH,
+    METADATA_PATH,
+    ApiRequest,
+    ApiResponse,
+    Transport,
+)
+
+FlatLead = dict[str, str]
+"""A lead as LeadSquared's look-ups answer it: string values by schema name, `ProspectID` first (R-H5)."""
+
+Attributes = Mapping[str, object] | Sequence[Mapping[str, object]] | bytes | str
+"""A capture's attributes: `{name: value}`, LeadSquared's `[{"Attribute","Value"}]` list, or its JSON body."""
+
+
+class ClientReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    """What a capture answers over LeadSquared's API (R-H1): the lead, its Lead Capture activity, created or not.
+
+    The names are those of the engine's `CaptureReceipt`. The applied decision itself is not part of
+    LeadSquared's answer; `LeadCaptureClient.preview` returns a decision before applying it.
+    """
+
+    lead_id: str
+    activity_id: str
+    is_created: bool
+
+
+class _Message(msgspec.Struct, rename="pascal"):
+    id: str
+    related_id: str
+    is_created: bool
+
+
+class _Answer(msgspec.Struct, rename="pascal"):
+    status: str = ""
+    message: _Message | None = None
+    exception_type: str = ""
+    exception_message: str = ""
+
+
+class _PreviewAnswer(_Answer):
+    preview: CaptureDecision | None = None
+
+
+_ANSWER: Final = msgspec.json.Decoder(_Answer)
+_PREVIEW: Final = msgspec.json.Decoder(_PreviewAnswer)
+_LEADS: Final = msgspec.json.Decoder(list[FlatLead])
+_METADATA: Final = msgspec.json.Decoder(list[dict[str, Any]])
+_encode = msgspec.json.Encoder().encode
+_OK: Final = 200
+_T = TypeVar("_T")
+
+
+class LeadCaptureClient:
+    """Captures leads through `transport`; errors the API answers are raised as `ApiError` subclasses.
+
+    `rate` keeps this client under at most `rate.amount` calls in any `rate.seconds` seconds, waiting
+    before a call rather than being refused by the server.
+
+    >>> from leadcapture import Engine, InMemoryLeadStore
+    >>> from leadcapture.transports import LocalTransport
+    >>> with LeadCaptureClient(LocalTransport(Engine(store=InMemoryLeadStore()))) as client:
+    ...     first = client.capture({"EmailAddress": "ada@example.com", "FirstName": "Ada"})
+    ...     client.preview({"EmailAddress": "ADA@example.com", "FirstName": "Ada L."}).explanation.outcome
+    <Outcome.UPDATED: 'Updated'>
+    """
+
+    def __init__(self, transport: Transport, *, rate: CallRate | None = None) -> None:
+        """A client sending through `transport`; closing the client closes the transport."""
+        self.transport = transport
+        self._limiter = CallLimiter(rate) if rate is not None else None
+
+    def capture(
+        self,
+        attributes: Attributes,
+        behavior: str | UpdateBehavior | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ClientReceipt:
+        """Create or update a lead (Lead.Capture); `idempotency_key` is sent as the `Idempotency-Key` header."""
+        headers = (("Idempotency-Key", idempotency_key),) if idempotency_key is not None else ()
+        response = self._send(
+            ApiRequest(
+                method="POST",
+                path=CAPTURE_PATH,
+                query=_behavior_query(behavior),
+                headers=(("Content-Type", "application/json"), *headers),
+                body=encode_attributes(attributes),
+            ),
+        )
+        answer = _decode(_ANSWER, response)
+        if response.status == _OK and answer.message is not None:
+            message = answer.message
+            return ClientReceipt(lead_id=message.id, activity_id=message.related_id, is_created=message.is_created)
+        raise _failure(answer, response)
+
+    def preview(self, attributes: Attributes, behavior: str | UpdateBehavior | None = None) -> CaptureDecision:
+        """What `capture` would decide with the current data, writing nothing (`dryRun=true`, R-D1, R-D2).
+
+        A refused capture (a duplicate unique value) is a `Reject` decision; a request that cannot be
+        decided at all (bad input) raises its `ApiError`.
+        """
+        response = self._send(
+            ApiRequest(
+                method="POST",
+                path=CAPTURE_PATH,
+                query=(*_behavior_query(behavior), ("dryRun", "true")),
+                headers=(("Content-Type", "application/json"),),
+                body=encode_attributes(attributes),
+            ),
+        )
+        answer = _decode(_PREVIEW, response)
+        if answer.preview is not None:
+            return answer.preview
+        raise _failure(answer, response)
+
+    def get_lead(self, lead_id: str) -> FlatLead | None:
+        """The lead with this id (Leads.GetById), or None."""
+        leads = self._leads(GET_BY_ID_PATH, "id", lead_id)
+        return leads[0] if leads else None
+
+    def leads_by_email(self, email: str) -> list[FlatLead]:
+        """The leads with this email address, compared case-insensitively (Leads.GetByEmailaddress)."""
+        return self._leads(GET_BY_EMAIL_PATH, "emailaddress", email)
+
+    def leads_by_phone(self, phone: str) -> list[FlatLead]:
+        """The leads with this phone number, compared on E.164 (RetrieveLeadByPhoneNumber)."""
+        return self._leads(GET_BY_PHONE_PATH, "phone", phone)
+
+    def metadata(self) -> list[dict[str, Any]]:
+        """The lead schema, one object per field (LeadsMetaData.Get)."""
+        response = self._send(ApiRequest(method="GET", path=METADATA_PATH))
+        if response.status != _OK:
+            raise _failure(_decode(_ANSWER, response), response)
+        return _decode(_METADATA, response)
+
+    def close(self) -> None:
+        """Close the transport."""
+        self.transport.close()
+
+    def __enter__(self) -> Self:
+        """The client itself."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the transport."""
+        self.close()
+
+    def _leads(self, path: str, parameter: str, value: str) -> list[FlatLead]:
+        response = self._send(ApiRequest(method="GET", path=path, query=((parameter, value),)))
+        if response.status != _OK:
+            raise _failure(_decode(_ANSWER, response), response)
+        return _decode(_LEADS, response)
+
+    def _send(self, request: ApiRequest) -> ApiResponse:
+        if self._limiter is not None:
+            self._limiter.wait()
+        return self.transport.handle_request(request)
+
+
+def encode_attributes(attributes: Attributes) -> bytes:
+    """The Lead.Capture JSON body for `attributes`; a body given as bytes or text is sent as it is."""
+    if isinstance(attributes, bytes):
+        return attributes
+    if isinstance(attributes, str):
+        return attributes.encode()
+    if isinstance(attributes, Mapping):
+        return _encode([{"Attribute": name, "Value": value} for name, value in attributes.items()])
+    return _encode(list(attributes))
+
+
+def _behavior_query(behavior: str | UpdateBehavior | None) -> tuple[tuple[str, str], ...]:
+    return (("LeadUpdateBehavior", str(behavior)),) if behavior is not None else ()
+
+
+def _decode(decoder: msgspec.json.Decoder[_T], response: ApiResponse) -> _T:
+    try:
+        return decoder.decode(response.body)
+    except msgspec.DecodeError as exc:
+        raise UnexpectedAnswer(response.status, response.body) from exc
+
+
+def _failure(answer: _Answer, response: ApiResponse) -> Exception:
+    """The exception an error answer stands for."""
+    if not answer.exception_type:
+        return UnexpectedAnswer(response.status, response.body)
+    retry_after = response.headers.get("retry-after")
+    return error_for(
+        answer.exception_type,
+        answer.exception_message,
+        response.status,
+        retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+    )

@@ -1,0 +1,95 @@
+"""The transport contract: one LeadSquared request in, one LeadSquared response out.
+
+A transport moves a request in LeadSquared's wire format (method, path, query, headers, JSON body) to
+wherever captures are handled, and brings the answer back. It knows nothing of receipts, decisions or
+errors: `LeadCaptureClient` builds the requests and reads the answers, so every transport (over HTTP,
+in-process, a test double, a user's own) gives the client the very same answers.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Final, Protocol, Self, runtime_checkable
+
+import msgspec
+
+CAPTURE_PATH: Final = "/v2/LeadManagement.svc/Lead.Capture"
+"""`POST`: create or update a lead; `dryRun=true` previews instead (R-H5, R-D1)."""
+GET_BY_ID_PATH: Final = "/v2/LeadManagement.svc/Leads.GetById"
+"""`GET ?id=`: the lead with this id, as a one-element array or `[]` (R-H5)."""
+GET_BY_EMAIL_PATH: Final = "/v2/LeadManagement.svc/Leads.GetByEmailaddress"
+"""`GET ?emailaddress=`: the leads with this email address (R-H5)."""
+GET_BY_PHONE_PATH: Final = "/v2/LeadManagement.svc/RetrieveLeadByPhoneNumber"
+"""`GET ?phone=`: the leads with this phone number (R-H5)."""
+METADATA_PATH: Final = "/v2/LeadManagement.svc/LeadsMetaData.Get"
+"""`GET`: the lead schema, one object per field (R-H5)."""
+
+
+class ApiRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """One call of LeadSquared's API, without the host and without the access keys."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def query_value(self, name: str) -> str | None:
+        """The value of query parameter `name`, compared case-insensitively as LeadSquared does."""
+        wanted = name.casefold()
+        return next((value for key, value in self.query if key.casefold() == wanted), None)
+
+    def header(self, name: str) -> str | None:
+        """The value of header `name`, compared case-insensitively."""
+        wanted = name.casefold()
+        return next((value for key, value in self.headers if key.casefold() == wanted), None)
+
+
+class ApiResponse(msgspec.Struct, frozen=True, kw_only=True):
+    """The answer to an `ApiRequest`: status, headers (names in lower case) and JSON body."""
+
+    status: int
+    headers: dict[str, str] = {}
+    body: bytes = b""
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Carries requests to a Lead.Capture implementation: `handle_request` once per call, `close` at the end."""
+
+    def handle_request(self, request: ApiRequest) -> ApiResponse:
+        """Send `request` and return the answer, whatever its status; raise only if no answer came."""
+        ...
+
+    def close(self) -> None:
+        """Release what the transport holds (connections, files)."""
+        ...
+
+
+class TransportBase:
+    """Optional base for transports: `with transport:` closes it at the end; `close` does nothing by default."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> Self:
+        """The transport itself."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the transport."""
+        self.close()
+
+
+def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> ApiResponse:
+    """A JSON answer, as a `MockTransport` handler or a custom transport builds one."""
+    return ApiResponse(
+        status=status,
+        headers={"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}},
+        body=msgspec.json.encode(body),
+    )

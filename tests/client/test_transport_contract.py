@@ -1,0 +1,144 @@
+"""The transport contract: the same calls through `LocalTransport` and through `HTTPTransport` against a real
+`leadcapture serve` give the same receipts, decisions, errors and look-ups.
+
+Both sides generate their own ids and timestamps, so answers are compared after replacing each id by the
+order in which it first appeared on its side, and each timestamp by a placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from tests.support.server import RunningServer, start_server
+
+from leadcapture import Engine
+from leadcapture.adapters import open_store
+from leadcapture.client import ApiError, LeadCaptureClient
+from leadcapture.transports import HTTPTransport, LocalTransport
+
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?Z?")
+
+
+class Normalizer:
+    """Replaces ids by `#n` in order of first appearance and timestamps by `<time>`."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: self(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self(item) for item in value]
+        if isinstance(value, str):
+            if _TIME.fullmatch(value):
+                return "<time>"
+            return _GUID.sub(lambda found: self.ids.setdefault(found.group(), f"#{len(self.ids)}"), value)
+        return value
+
+
+Step = Callable[[LeadCaptureClient], object]
+
+SCENARIO: list[tuple[str, Step]] = [
+    ("preview a new lead", lambda c: c.preview({"EmailAddress": "ada@example.com", "FirstName": "Ada"})),
+    ("create it", lambda c: c.capture({"EmailAddress": "ada@example.com", "FirstName": "Ada"})),
+    (
+        "update it by email, any case",
+        lambda c: c.capture({"EmailAddress": "ADA@example.com", "LastName": "Lovelace", "Phone": "+91-9876543210"}),
+    ),
+    (
+        "preview an update that leaves fields alone",
+        lambda c: c.preview({"EmailAddress": "ada@example.com", "FirstName": "Augusta"}, "UpdateOnlyEmptyFields"),
+    ),
+    ("create another lead", lambda c: c.capture({"EmailAddress": "bob@example.com", "FirstName": "Bob"})),
+    ("preview a duplicate phone", lambda c: c.preview({"EmailAddress": "bob@example.com", "Phone": "+91-9876543210"})),
+    (
+        "capture the duplicate phone",
+        lambda c: c.capture({"EmailAddress": "bob@example.com", "Phone": "+91-9876543210"}),
+    ),
+    ("a bad email", lambda c: c.capture({"EmailAddress": "not-an-email"})),
+    ("preview a bad email", lambda c: c.preview({"EmailAddress": "not-an-email"})),
+    ("an unknown attribute", lambda c: c.capture({"EmailAddress": "cy@example.com", "Shoe": "42"})),
+    ("an unknown behaviour", lambda c: c.capture({"EmailAddress": "cy@example.com"}, "Sometimes")),
+    ("a body that is not a list", lambda c: c.capture(b'{"EmailAddress": "cy@example.com"}')),
+    ("DoNotUpdate", lambda c: c.capture({"EmailAddress": "ada@example.com", "City": "London"}, "DoNotUpdate")),
+    ("look up by email", lambda c: c.leads_by_email("Ada@Example.com")),
+    ("look up by phone", lambda c: c.leads_by_phone("+919876543210")),
+    ("look up by id", lambda c: c.get_lead(c.leads_by_email("ada@example.com")[0]["ProspectID"])),
+    ("look up a missing id", lambda c: c.get_lead("00000000-0000-0000-0000-000000000000")),
+    ("the schema", lambda c: c.metadata()),
+]
+
+
+def _run(client: LeadCaptureClient) -> list[Any]:
+    """Every step's answer as plain data, an error as its class, type, message and status."""
+    normalize = Normalizer()
+    answers = []
+    for _, step in SCENARIO:
+        try:
+            answer: Any = msgspec.to_builtins(step(client))
+        except ApiError as exc:
+            answer = {
+                "raised": type(exc).__name__,
+                "type": exc.exception_type,
+                "message": exc.message,
+                "status": exc.status,
+            }
+        answers.append(normalize(answer))
+    return answers
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A real server with a rate limit that stays out of the way."""
+    running = start_server(tmp_path_factory.mktemp("contract"), "--rate-limit", "100000/1s")
+    yield running
+    running.stop()
+
+
+def test_local_and_http_transports_answer_alike(server: RunningServer, tmp_path: Path) -> None:
+    """Every step of the scenario answers the same through LocalTransport and through HTTPTransport."""
+    store = open_store(f"sqlite:///{tmp_path / 'local.db'}")
+    with LeadCaptureClient(LocalTransport(Engine(store=store))) as local:
+        local_answers = _run(local)
+    store.close()
+    with LeadCaptureClient(HTTPTransport(server.base_url, server.access_key, server.secret_key)) as remote:
+        remote_answers = _run(remote)
+    for (name, _), mine, theirs in zip(SCENARIO, local_answers, remote_answers, strict=True):
+        assert mine == theirs, name
+    kinds = [a.get("raised") or a.get("type") if isinstance(a, dict) else None for a in local_answers]
+    assert kinds[:13] == [
+        "Create",
+        None,
+        None,
+        "Update",
+        None,
+        "Reject",
+        "DuplicateEntry",
+        "InvalidInput",
+        "InvalidInput",
+        "UnknownAttribute",
+        "InvalidInput",
+        "InvalidInput",
+        None,
+    ]
+
+
+def test_unknown_path_is_not_found_on_both(server: RunningServer, tmp_path: Path) -> None:
+    """A path neither implements is a 404 MXNotFoundException envelope through either transport."""
+    from leadcapture.transports import ApiRequest
+
+    request = ApiRequest(method="GET", path="/v2/LeadManagement.svc/NoSuchThing")
+    store = open_store(f"sqlite:///{tmp_path / 'local.db'}")
+    local = LocalTransport(Engine(store=store)).handle_request(request)
+    store.close()
+    with HTTPTransport(server.base_url, server.access_key, server.secret_key) as transport:
+        remote = transport.handle_request(request)
+    assert local.status == remote.status == 404
+    assert msgspec.json.decode(local.body) == msgspec.json.decode(remote.body)
