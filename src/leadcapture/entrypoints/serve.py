@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Final
 
 import msgspec
@@ -11,11 +12,20 @@ from litestar import Litestar
 from returns.result import Failure
 
 from leadcapture.adapters import DEFAULT_DATABASE_URL, open_store
+from leadcapture.adapters.inbox import SQLInbox
 from leadcapture.adapters.keystore import SQLKeyStore
+from leadcapture.adapters.sqlite import SQLiteLeadStore
 from leadcapture.config import load_schema
 from leadcapture.core.schema import DEFAULT_SCHEMA
 from leadcapture.entrypoints.http import create_app
 from leadcapture.entrypoints.ratelimit import RateLimit
+from leadcapture.entrypoints.worker import (
+    DEFAULT_RETRY_SCHEDULE,
+    CaptureWorker,
+    parse_delays,
+    parse_duration,
+    run_workers,
+)
 from leadcapture.service import Engine
 
 SETTINGS_ENV: Final = "LEADCAPTURE_SERVE_SETTINGS"
@@ -28,6 +38,11 @@ class ServeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     rate_limit: str = "25/5s"
     rate_limit_storage: str = "memory://"
     config: str | None = None
+    worker: bool = True
+    """Run the async capture worker in this process (`--no-worker` leaves it to `leadcapture worker`)."""
+    worker_concurrency: int = 1
+    retry_delays: str = DEFAULT_RETRY_SCHEDULE
+    keep_finished: str = "7d"
 
 
 def configure_logging() -> None:
@@ -49,13 +64,53 @@ def build_app(settings: ServeSettings) -> Litestar:
         if isinstance(loaded, Failure):  # the command checks the config before starting workers
             raise SystemExit(loaded.failure().message)
         schema = loaded.unwrap()
-    engine = Engine(store=open_store(settings.database), schema=schema)
-    return create_app(
+    store = open_store(settings.database)
+    engine = Engine(store=store, schema=schema)
+    inbox = SQLInbox(store)
+    app = create_app(
         engine=engine,
         keys=SQLKeyStore(settings.database),
         rate_limit=RateLimit.parse(settings.rate_limit),
         limiter_storage=settings.rate_limit_storage,
+        inbox=inbox,
     )
+    if settings.worker:
+        attach_worker(app, worker_from_settings(engine, inbox, settings), settings.worker_concurrency)
+    return app
+
+
+def worker_from_settings(engine: Engine, inbox: SQLInbox, settings: ServeSettings) -> CaptureWorker:
+    """The async capture worker the settings ask for."""
+    return CaptureWorker(
+        engine,
+        inbox,
+        retry_delays=parse_delays(settings.retry_delays),
+        keep_finished=parse_duration(settings.keep_finished),
+    )
+
+
+def attach_worker(app: Litestar, worker: CaptureWorker, concurrency: int) -> None:
+    """Run `worker` in a background thread while `app` serves, stopping it when the app shuts down."""
+    stop = threading.Event()
+    store = worker.inbox.store
+    database_path = store.path if isinstance(store, SQLiteLeadStore) else None
+    runner = threading.Thread(
+        target=run_workers,
+        args=(worker,),
+        kwargs={"concurrency": concurrency, "stop": stop, "database_path": database_path},
+        name="capture-worker",
+        daemon=True,
+    )
+
+    def start() -> None:
+        runner.start()
+
+    def finish() -> None:
+        stop.set()
+        runner.join(timeout=10)
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(finish)
 
 
 def app_from_environment() -> Litestar:
