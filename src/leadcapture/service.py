@@ -354,10 +354,10 @@ class Engine:
         for _ in range(self._max_attempts):
             try:
                 with store.transaction() as tx:
-                    return self._answer_once_in(
+                    return self.answer_once_in(
                         tx, scope=scope, key=key, fingerprint=fingerprint, produce=produce, ttl=ttl
                     )
-            except _KeyTakenMeanwhile:
+            except IdempotencyKeyTaken:
                 continue  # another request with the key committed first: replay its answer
         return Failure(
             Problem(
@@ -368,7 +368,7 @@ class Engine:
             ),
         )
 
-    def _answer_once_in(  # noqa: PLR0913 - the parts of `answer_once`, passed on unchanged
+    def answer_once_in(  # noqa: PLR0913 - the parts of `answer_once`, passed on unchanged
         self,
         tx: IdempotentTransaction,
         *,
@@ -376,8 +376,14 @@ class Engine:
         key: str,
         fingerprint: str,
         produce: Callable[[IdempotentTransaction], StoredAnswer],
-        ttl: timedelta,
+        ttl: timedelta = IDEMPOTENCY_TTL,
     ) -> Result[IdempotentAnswer, Problem]:
+        """`answer_once` inside a transaction the caller holds (to commit several answers together).
+
+        Raises `IdempotencyKeyTaken` when another transaction recorded the key meanwhile: the caller must
+        roll back and try again, and will then replay that answer. The key must have been checked with
+        `check_idempotency_key`.
+        """
         now = self._clock.now()
         held = tx.idempotency_record(scope, key)
         if held is not None and held.expires_on > now:
@@ -407,7 +413,7 @@ class Engine:
             expires_on=now + ttl,
         )
         if not tx.save_idempotency_record(record):
-            raise _KeyTakenMeanwhile
+            raise IdempotencyKeyTaken
         return Success(IdempotentAnswer(status=answer.status, body=answer.body, replayed=False))
 
     def capture_idempotently(  # noqa: PLR0913 - the request, its key, and how to render its answer
@@ -452,8 +458,8 @@ def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:
             assert_never(decision)
 
 
-class _KeyTakenMeanwhile(Exception):  # noqa: N818 - a signal, not an error
-    """Raised when another request recorded the idempotency key first, to roll this one back."""
+class IdempotencyKeyTaken(Exception):  # noqa: N818 - a signal, not an error
+    """Raised when another request recorded the idempotency key first: its transaction must be rolled back."""
 
 
 class _DryRunOver(Exception):  # noqa: N818 - a signal, not an error

@@ -410,7 +410,7 @@ def create_app(
     With an `inbox` (in the engine's own database) it also serves async capture: `/lead/capture`,
     `/lead/status` and `/lead/capture/metrics`.
     """
-    from leadcapture.entrypoints.async_capture import ASYNC_ROUTES
+    from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
 
     gate = Gate(keys, RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage))
     return Litestar(
@@ -428,7 +428,14 @@ def create_app(
         exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
         request_max_body_size=MAX_BODY_BYTES,
         middleware=[_access_log_middleware],
-        state=State({"engine": engine, "gate": gate, "inbox": inbox}),
+        state=State(
+            {
+                "engine": engine,
+                "gate": gate,
+                "inbox": inbox,
+                "acceptor": InboxAcceptor(engine, inbox) if inbox is not None else None,
+            },
+        ),
         debug=False,
     )
 

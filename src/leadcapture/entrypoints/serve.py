@@ -17,6 +17,7 @@ from leadcapture.adapters.keystore import SQLKeyStore
 from leadcapture.adapters.sqlite import SQLiteLeadStore
 from leadcapture.config import load_schema
 from leadcapture.core.schema import DEFAULT_SCHEMA
+from leadcapture.entrypoints.async_capture import InboxAcceptor
 from leadcapture.entrypoints.http import create_app
 from leadcapture.entrypoints.ratelimit import RateLimit
 from leadcapture.entrypoints.worker import (
@@ -29,6 +30,8 @@ from leadcapture.entrypoints.worker import (
 from leadcapture.service import Engine
 
 SETTINGS_ENV: Final = "LEADCAPTURE_SERVE_SETTINGS"
+ACCEPT_FIRST_SECONDS: Final = 0.5
+"""How long the in-process worker lets waiting async requests be accepted before its next round."""
 
 
 class ServeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -75,7 +78,10 @@ def build_app(settings: ServeSettings) -> Litestar:
         inbox=inbox,
     )
     if settings.worker:
-        attach_worker(app, worker_from_settings(engine, inbox, settings), settings.worker_concurrency)
+        worker = worker_from_settings(engine, inbox, settings)
+        acceptor: InboxAcceptor = app.state.acceptor
+        worker.before_round = lambda: acceptor.wait_quiet(ACCEPT_FIRST_SECONDS)
+        attach_worker(app, worker, settings.worker_concurrency)
     return app
 
 

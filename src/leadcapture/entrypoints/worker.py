@@ -18,7 +18,7 @@ import fcntl
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Final
@@ -90,6 +90,7 @@ class CaptureWorker:
         batch_size: int = DEFAULT_BATCH_SIZE,
         keep_finished: timedelta = DEFAULT_KEEP_FINISHED,
         poll_seconds: float = 0.05,
+        before_round: Callable[[], object] | None = None,
     ) -> None:
         """A worker applying `inbox`'s requests with `engine` (whose store holds the inbox)."""
         if batch_size < 1:
@@ -101,6 +102,8 @@ class CaptureWorker:
         self.batch_size = batch_size
         self.keep_finished = keep_finished
         self.poll_seconds = poll_seconds
+        self.before_round = before_round
+        """Called before each round of `run`: the server's acceptor lets a burst in first."""
         self._one_at_a_time = 0
         """Rounds left to claim single requests, after a batch met a fault."""
 
@@ -171,6 +174,8 @@ class CaptureWorker:
                 if time.monotonic() >= next_housekeeping:
                     self.housekeeping()
                     next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+                if self.before_round is not None:
+                    self.before_round()
                 if self.run_once() or self._one_at_a_time:
                     continue
             except Exception:
