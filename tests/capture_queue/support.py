@@ -52,20 +52,19 @@ def statuses(client: httpx.Client, request_ids: list[str]) -> dict[str, dict[str
 
 
 def wait_until_final(client: httpx.Client, request_ids: list[str], timeout: float = 120) -> dict[str, dict[str, Any]]:
-    """Poll until every request is Success, FAILURE or ERROR; their statuses."""
+    """Poll until the inbox is empty and every listed request is Success, FAILURE or ERROR; their statuses."""
     deadline = time.monotonic() + timeout
     pending = list(request_ids)
     done: dict[str, dict[str, Any]] = {}
-    while pending:
+    while True:
         assert time.monotonic() < deadline, f"{len(pending)} requests still pending"
         metrics = client.get("/lead/capture/metrics").json()
         if metrics["PendingMessages"] == 0:
             done.update(statuses(client, pending))
             pending = [rid for rid in pending if done[rid]["TaskStatus"]["Status"] not in FINAL]
             assert not pending, [done[rid] for rid in pending[:3]]
-            break
+            return done
         time.sleep(0.2)
-    return done
 
 
 def start_worker(database: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:

@@ -101,13 +101,20 @@ def test_a_rolled_back_transaction_keeps_neither_capture_nor_record(store: Idemp
     """The record commits with the capture: an exception in the block undoes both."""
     engine = Engine(store=store, clock=SettableClock(), ids=CountingIds())  # type: ignore[arg-type]
 
-    class Crash(Exception):
+    class CrashError(Exception):
         pass
 
-    with pytest.raises(Crash), store.transaction() as tx:
-        receipt = engine.capture_in(tx, BODY).unwrap()
-        tx.save_idempotency_record(_record("k1"))
-        raise Crash
+    receipts = []
+
+    def capture_then_crash() -> None:
+        with store.transaction() as tx:
+            receipts.append(engine.capture_in(tx, BODY).unwrap())
+            tx.save_idempotency_record(_record("k1"))
+            raise CrashError
+
+    with pytest.raises(CrashError):
+        capture_then_crash()
+    receipt = receipts[0]
     with store.transaction() as tx:
         assert tx.idempotency_record(SCOPE, "k1") is None
     assert engine.store.get_lead(receipt.lead_id) is None
