@@ -102,6 +102,8 @@ def test_open_store_refuses_what_it_cannot_open(url: str) -> None:
         open_store(url)
 
 
+
+
 def test_a_store_opening_a_new_file_waits_for_the_journal_mode_change(sqlite_path: Path) -> None:
     """SQLite refuses a journal-mode change at once while another connection writes, so opening retries.
 
