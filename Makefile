@@ -35,6 +35,7 @@ run: install
 bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.stores
+	$(BIN)/python -m bench.queue
 
 
 clean:

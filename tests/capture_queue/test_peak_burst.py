@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from tests.capture_queue.loadgen import post_all
+from bench.loadgen import post_all
 from tests.capture_queue.support import body, wait_until_final
 from tests.support.server import start_server
 

@@ -31,7 +31,7 @@ async def _connection(host: str, port: int, requests: Iterator[bytes], statuses:
         writer.close()
 
 
-def post_all(
+def post_all(  # noqa: PLR0913 - the request and how to send it, keyword-only past the bodies
     base_url: str,
     path: str,
     params: dict[str, str],
