@@ -312,3 +312,19 @@ def test_finished_requests_are_purged_after_the_keeping_time(sqlite_path: Path) 
     assert kept.status == "Success"
     with inbox.store.transaction() as tx:
         assert isinstance(tx, SQLTransaction)
+
+
+def test_R_Q6_metrics_measure_the_oldest_wait_and_the_last_minute(sqlite_path: Path) -> None:
+    """MaxDelayInSeconds is the oldest pending request's age; the rate counts requests finished in the last 60 s."""
+    engine, inbox, clock = _inbox_engine(sqlite_path, faults=0)
+    accept(engine, inbox, body(EmailAddress="first@example.com"))
+    clock.moment = START + timedelta(seconds=30)
+    accept(engine, inbox, body(EmailAddress="second@example.com"))
+    clock.moment = START + timedelta(seconds=90)
+    waiting = inbox.metrics(clock.moment)
+    CaptureWorker(engine, inbox).drain()
+    just_after = inbox.metrics(clock.moment + timedelta(seconds=59))
+    a_minute_later = inbox.metrics(clock.moment + timedelta(seconds=61))
+    assert (waiting.pending, waiting.max_delay_seconds, waiting.processed_last_minute) == (2, 90, 0)
+    assert (just_after.pending, just_after.max_delay_seconds, just_after.processed_last_minute) == (0, 0, 2)
+    assert a_minute_later.processed_last_minute == 0
