@@ -18,6 +18,8 @@ from leadcapture.entrypoints.async_capture import request_identifiers
 from leadcapture.service import Engine
 
 FINAL = {"Success", "FAILURE", "ERROR"}
+ACCESS_KEY = "in-process-key"
+"""The access key requests queued in-process are sent with."""
 
 
 def body(**fields: str) -> bytes:
@@ -33,6 +35,7 @@ def accept(engine: Engine, inbox: SQLInbox, attributes: bytes, behavior: str | N
         inbox.accept_in(
             tx,
             request_id=request_id,
+            access_key=ACCESS_KEY,
             body=attributes,
             behavior=behavior,
             identifiers=request_identifiers(engine, attributes, behavior),

@@ -74,7 +74,8 @@ def test_R_Q5_racing_async_submissions_with_one_key_queue_once(
     def queue_once(tx: object) -> StoredAnswer:
         assert isinstance(tx, SQLTransaction)
         request_id = engine.new_id()
-        inbox.accept_in(tx, request_id=request_id, body=BODY, behavior=None, identifiers=(), now=engine.now())
+        inbox.accept_in(
+            tx, request_id=request_id, access_key="k", body=BODY, behavior=None, identifiers=(), now=engine.now())
         return StoredAnswer(status=200, body=request_id.encode())
 
     def submit(_: int) -> bytes:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.capture_queue.support import accept, body, start_worker, statuses, wait_until_final
+from tests.capture_queue.support import ACCESS_KEY, accept, body, start_worker, statuses, wait_until_final
 from tests.support.determinism import START, CountingIds
 from tests.support.server import RunningServer, start_server
 
@@ -85,12 +88,12 @@ def test_R_Q1_a_request_is_stored_durably_before_it_is_accepted(tmp_path: Path) 
     assert broken.json()["Status"] == "Error"
     store = SQLiteLeadStore(tmp_path / "leads.db")
     inbox = SQLInbox(store)
-    status = inbox.status(answer.json()["RequestID"])
+    status = inbox.status(answer.json()["RequestID"], server.access_key)
     assert status is not None
     assert status.status == "In-Queue"
     assert inbox.metrics(datetime.now(tz=START.tzinfo)).pending == 1
     CaptureWorker(Engine(store=store), inbox).drain()
-    done = inbox.status(answer.json()["RequestID"])
+    done = inbox.status(answer.json()["RequestID"], server.access_key)
     assert done is not None
     assert done.status == "Success"
     assert store.find_leads("EmailAddress", "durable@example.com")
@@ -104,6 +107,8 @@ def test_R_Q2_status_reports_the_outcome_and_the_synchronous_answer(server: Runn
         bad = client.post("/lead/capture", content=body(EmailAddress="not-an-email")).json()["RequestID"]
         done = wait_until_final(client, [good, bad])
         unknown = client.get("/lead/status", params={"RequestId": "00000000-0000-7000-8000-000000000000"})
+        other_keys = _second_key(server)
+        foreign = client.get("/lead/status", params={"RequestId": good, **other_keys})
         lead = client.get(
             "/v2/LeadManagement.svc/Leads.GetByEmailaddress", params={"EmailAddress": "status@example.com"}
         )
@@ -119,6 +124,20 @@ def test_R_Q2_status_reports_the_outcome_and_the_synchronous_answer(server: Runn
     assert failure["Message"]["ExceptionType"] == "MXInvalidInputException"
     assert unknown.status_code == 404
     assert unknown.json()["Status"] == "Error"
+    assert foreign.status_code == 404  # only the access key that sent a request reads its status
+
+
+def _second_key(server: RunningServer) -> dict[str, str]:
+    made = subprocess.run(
+        [sys.executable, "-m", "leadcapture.entrypoints.cli", "keys", "create", "--database", server.database,
+         "--name", "another", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    issued = json.loads(made.stdout)
+    return {"accessKey": issued["AccessKey"], "secretKey": issued["SecretKey"]}
 
 
 def _inbox_engine(path: Path, *, faults: int) -> tuple[FaultyEngine, SQLInbox, SettableClock]:
@@ -146,7 +165,7 @@ def test_R_Q3_system_faults_are_retried_on_the_backoff_schedule(sqlite_path: Pat
     worker = CaptureWorker(engine, inbox)
     request_id = accept(engine, inbox, body(EmailAddress="retry@example.com"))
     assert worker.run_once() == 1
-    first = inbox.status(request_id)
+    first = inbox.status(request_id, ACCESS_KEY)
     assert first is not None
     assert (first.status, first.status_reason) == ("In-Queue", "System fault: OperationalError")
     clock.moment = START + timedelta(seconds=29)
@@ -157,7 +176,7 @@ def test_R_Q3_system_faults_are_retried_on_the_backoff_schedule(sqlite_path: Pat
     assert worker.run_once() == 0
     clock.moment += timedelta(seconds=1)
     assert worker.run_once() == 1
-    done = inbox.status(request_id)
+    done = inbox.status(request_id, ACCESS_KEY)
     assert done is not None
     assert done.status == "Success"
     assert len(engine.store.find_leads("EmailAddress", "retry@example.com")) == 1
@@ -171,7 +190,7 @@ def test_R_Q3_a_fault_after_the_last_retry_is_an_error(sqlite_path: Path) -> Non
     for step in (0, 1, 2):
         clock.moment += timedelta(seconds=step)
         assert worker.run_once() == 1
-    status = inbox.status(request_id)
+    status = inbox.status(request_id, ACCESS_KEY)
     assert status is not None
     assert status.status == "ERROR"
     assert status.message is None
@@ -186,7 +205,7 @@ def test_R_Q3_a_fault_in_a_batch_is_charged_to_its_own_request(sqlite_path: Path
     engine.poison = b"batch0@"
     worker = CaptureWorker(engine, inbox)
     worker.drain()
-    found = [inbox.status(request_id) for request_id in ids]
+    found = [inbox.status(request_id, ACCESS_KEY) for request_id in ids]
     assert [status.status for status in found if status is not None] == ["In-Queue"] + ["Success"] * 4
 
 
@@ -306,8 +325,8 @@ def test_finished_requests_are_purged_after_the_keeping_time(sqlite_path: Path) 
     worker.drain()
     clock.moment = START + timedelta(days=7, seconds=1)
     worker.housekeeping()
-    assert inbox.status(old) is None
-    kept = inbox.status(recent)
+    assert inbox.status(old, ACCESS_KEY) is None
+    kept = inbox.status(recent, ACCESS_KEY)
     assert kept is not None
     assert kept.status == "Success"
     with inbox.store.transaction() as tx:

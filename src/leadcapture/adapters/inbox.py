@@ -69,8 +69,9 @@ class InboxStatements:
             return text.replace("?", placeholder)
 
         self.insert = sql(
-            "INSERT INTO capture_inbox (request_id, body, behavior, status, attempts, accepted_on, next_attempt_on)"
-            " VALUES (?, ?, ?, 'In-Queue', 0, ?, ?) RETURNING seq",
+            "INSERT INTO capture_inbox"
+            " (request_id, access_key, body, behavior, status, attempts, accepted_on, next_attempt_on)"
+            " VALUES (?, ?, ?, ?, 'In-Queue', 0, ?, ?) RETURNING seq",
         )
         self.insert_identifier = sql("INSERT INTO capture_inbox_identifiers (identifier, seq) VALUES (?, ?)")
         claim = (
@@ -92,7 +93,10 @@ class InboxStatements:
             "UPDATE capture_inbox SET attempts = ?, next_attempt_on = ?, status_reason = ?"
             " WHERE seq = ? AND next_attempt_on IS NOT NULL",
         )
-        self.status = sql("SELECT request_id, status, status_reason, message FROM capture_inbox WHERE request_id = ?")
+        self.status = sql(
+            "SELECT request_id, status, status_reason, message FROM capture_inbox"
+            " WHERE request_id = ? AND access_key = ?",
+        )
         self.pending = sql("SELECT COUNT(*), MIN(accepted_on) FROM capture_inbox WHERE next_attempt_on IS NOT NULL")
         self.finished_since = sql("SELECT COUNT(*) FROM capture_inbox WHERE finished_on >= ?")
         self.purge = sql("DELETE FROM capture_inbox WHERE finished_on <= ?")
@@ -113,15 +117,16 @@ class SQLInbox:
         tx: SQLTransaction,
         *,
         request_id: str,
+        access_key: str,
         body: bytes,
         behavior: str | None,
         identifiers: Sequence[str],
         now: datetime,
     ) -> None:
-        """Add a request to the inbox, due at once, with the identifiers it touches."""
+        """Add a request sent with `access_key` to the inbox, due at once, with the identifiers it touches."""
         sql, cur = STATEMENTS[tx.dialect], tx.raw_cursor()
         moment = to_micros(now)
-        cur.execute(sql.insert, (request_id, body.decode(), behavior, moment, moment))
+        cur.execute(sql.insert, (request_id, access_key, body.decode(), behavior, moment, moment))
         (seq,) = cur.fetchone()
         if identifiers:
             cur.executemany(sql.insert_identifier, [(identifier, seq) for identifier in sorted(set(identifiers))])
@@ -178,11 +183,11 @@ class SQLInbox:
         cur = tx.raw_cursor()
         cur.execute(STATEMENTS[tx.dialect].retry, (request.attempts + 1, to_micros(due), reason, request.seq))
 
-    def status(self, request_id: str) -> RequestStatus | None:
-        """Where the request with this id stands, or None if there is no such request (or it was purged)."""
+    def status(self, request_id: str, access_key: str) -> RequestStatus | None:
+        """Where the request with this id stands, or None if `access_key` sent no such request (or it was purged)."""
         with self.store.reading() as tx:
             cur = tx.raw_cursor()
-            cur.execute(STATEMENTS[tx.dialect].status, (request_id,))
+            cur.execute(STATEMENTS[tx.dialect].status, (request_id, access_key))
             row = cur.fetchone()
         if row is None:
             return None

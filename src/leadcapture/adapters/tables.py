@@ -131,6 +131,8 @@ capture_inbox: Final = Table(
     # `seq` is the order of acceptance, which requests sharing an identifier are applied in (R-Q4).
     Column("seq", _AUTO_NUMBER, primary_key=True, autoincrement=True),
     Column("request_id", GUID, nullable=False, unique=True),
+    # Only the access key that sent a request may read its status.
+    Column("access_key", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("behavior", String(100), nullable=True),
     Column("status", String(20), nullable=False),

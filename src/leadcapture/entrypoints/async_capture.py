@@ -68,9 +68,7 @@ def request_identifiers(engine: Engine, body: bytes, behavior: str | None) -> li
     return identifiers
 
 
-def _accept(
-    engine: Engine, inbox: SQLInbox, tx: IdempotentTransaction, body: bytes, behavior: str | None
-) -> StoredAnswer:
+def _accept(engine: Engine, inbox: SQLInbox, tx: IdempotentTransaction, submission: _Submission) -> StoredAnswer:
     if not isinstance(tx, SQLTransaction):  # pragma: no cover - the inbox is only offered on SQL stores
         msg = "the inbox needs a SQL store"
         raise TypeError(msg)
@@ -78,20 +76,22 @@ def _accept(
     inbox.accept_in(
         tx,
         request_id=request_id,
-        body=body,
-        behavior=behavior,
-        identifiers=request_identifiers(engine, body, behavior),
+        access_key=submission.access_key,
+        body=submission.body,
+        behavior=submission.behavior,
+        identifiers=request_identifiers(engine, submission.body, submission.behavior),
         now=engine.now(),
     )
     return StoredAnswer(status=200, body=_encode({"Status": ACCEPTED_STATUS, "RequestID": request_id}))
 
 
-def _accept_now(engine: Engine, inbox: SQLInbox, body: bytes, behavior: str | None) -> StoredAnswer:
+def _accept_now(engine: Engine, inbox: SQLInbox, submission: _Submission) -> StoredAnswer:
     with inbox.store.transaction() as tx:
-        return _accept(engine, inbox, tx, body, behavior)
+        return _accept(engine, inbox, tx, submission)
 
 
 class _Submission(msgspec.Struct, frozen=True, kw_only=True):
+    access_key: str
     body: bytes
     behavior: str | None
     scope: str
@@ -130,7 +130,7 @@ class InboxAcceptor:
             return self._quiet.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     async def accept(
-        self, body: bytes, behavior: str | None, *, scope: str, key: str | None
+        self, body: bytes, behavior: str | None, *, access_key: str, key: str | None
     ) -> Result[IdempotentAnswer, Problem]:
         """Store a request (once per idempotency key, if given) and answer once it is committed."""
         self._ensure_started()
@@ -139,7 +139,15 @@ class InboxAcceptor:
         with self._quiet:
             self._in_flight += 1
         self._waiting.put(
-            _Submission(body=body, behavior=behavior, scope=scope, key=key, loop=loop, future=future),
+            _Submission(
+                access_key=access_key,
+                body=body,
+                behavior=behavior,
+                scope=f"lead/capture:{access_key}",
+                key=key,
+                loop=loop,
+                future=future,
+            ),
         )
         return await future
 
@@ -192,7 +200,7 @@ class InboxAcceptor:
     def _accept_alone(self, submission: _Submission) -> Result[IdempotentAnswer, Problem] | BaseException:
         try:
             if submission.key is None:
-                answer = _accept_now(self._engine, self._inbox, submission.body, submission.behavior)
+                answer = _accept_now(self._engine, self._inbox, submission)
                 return Success(IdempotentAnswer(status=answer.status, body=answer.body, replayed=False))
             return self._engine.answer_once(
                 scope=submission.scope,
@@ -207,7 +215,7 @@ class InboxAcceptor:
 def _producer(
     engine: Engine, inbox: SQLInbox, submission: _Submission
 ) -> Callable[[IdempotentTransaction], StoredAnswer]:
-    return lambda tx: _accept(engine, inbox, tx, submission.body, submission.behavior)
+    return lambda tx: _accept(engine, inbox, tx, submission)
 
 
 def _settle(
@@ -235,7 +243,7 @@ async def async_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     answered = await acceptor.accept(
         body,
         behavior,
-        scope=f"lead/capture:{caller.access_key}",
+        access_key=caller.access_key,
         key=request.headers.get("idempotency-key"),
     )
     return idempotent_response(answered)
@@ -244,9 +252,10 @@ async def async_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get("/lead/status")
 async def async_status(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Where an accepted request stands (R-Q2): In-Queue, Success, FAILURE or ERROR, with its answer."""
-    await _admit(request)
+    caller = await _admit(request)
     request_id = _query(request).get("requestid", "").strip().lower()
-    status = await anyio.to_thread.run_sync(_inbox(request).status, request_id) if request_id else None
+    inbox = _inbox(request)
+    status = await anyio.to_thread.run_sync(inbox.status, request_id, caller.access_key) if request_id else None
     if status is None:
         raise ApiError(
             Problem(

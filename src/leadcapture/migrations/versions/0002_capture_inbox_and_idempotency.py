@@ -36,6 +36,7 @@ def upgrade() -> None:
         "capture_inbox",
         sa.Column("seq", _AUTO_NUMBER, primary_key=True, autoincrement=True),
         sa.Column("request_id", _GUID, nullable=False),
+        sa.Column("access_key", sa.String(64), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("behavior", sa.String(100), nullable=True),
         sa.Column("status", sa.String(20), nullable=False),
