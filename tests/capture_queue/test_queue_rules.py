@@ -129,8 +129,18 @@ def test_R_Q2_status_reports_the_outcome_and_the_synchronous_answer(server: Runn
 
 def _second_key(server: RunningServer) -> dict[str, str]:
     made = subprocess.run(
-        [sys.executable, "-m", "leadcapture.entrypoints.cli", "keys", "create", "--database", server.database,
-         "--name", "another", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "leadcapture.entrypoints.cli",
+            "keys",
+            "create",
+            "--database",
+            server.database,
+            "--name",
+            "another",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -230,7 +240,7 @@ def test_R_Q4_requests_for_one_email_are_applied_in_acceptance_order(server: Run
 
 
 def test_R_Q4_four_postgres_workers_keep_the_order(tmp_path: Path, postgres_url: str) -> None:
-    """50 requests for one email, queued first, then applied by 4 worker processes sharing the inbox."""
+    """50 requests for one email, queued first, then applied by 4 worker processes of 2 threads sharing the inbox."""
     server = start_server(tmp_path, "--rate-limit", "100000/1s", "--no-worker", "--database", postgres_url)
     workers = []
     try:
@@ -245,7 +255,7 @@ def test_R_Q4_four_postgres_workers_keep_the_order(tmp_path: Path, postgres_url:
                 client.post("/lead/capture", content=body(EmailAddress=f"other{n}@example.com")).json()["RequestID"]
                 for n in range(50)
             ]
-            workers = [start_worker(postgres_url, tmp_path / f"worker{n}.log") for n in range(4)]
+            workers = [start_worker(postgres_url, tmp_path / f"worker{n}.log", "--concurrency", "2") for n in range(4)]
             done = wait_until_final(client, ids + others)
             lead = client.get(
                 "/v2/LeadManagement.svc/Leads.GetByEmailaddress", params={"EmailAddress": "pg@example.com"}
