@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python -m bench.stores
 	$(BIN)/python -m bench.http
 	$(BIN)/python -m bench.importer
+	$(BIN)/python -m bench.queue
 
 openapi: install
 	$(BIN)/python -m leadcapture.entrypoints.openapi > docs/openapi.json

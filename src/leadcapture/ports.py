@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import msgspec
 from returns.result import Result
@@ -129,4 +129,49 @@ class IdFactory(Protocol):
 
     def new_id(self) -> str:
         """A new lowercase GUID string."""
+        ...
+
+
+class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The first answer given to a request that carried an idempotency key.
+
+    `scope` names the endpoint and the caller (an access key), so that two callers never share a key;
+    `fingerprint` identifies the request the key was first used with.
+    """
+
+    scope: str
+    key: str
+    fingerprint: str
+    status: int
+    body: bytes
+    created_on: datetime
+    expires_on: datetime
+
+
+class IdempotentTransaction(LeadTransaction, Protocol):
+    """A store transaction that also reads and writes idempotency records, with the capture they answer."""
+
+    def idempotency_record(self, scope: str, key: str) -> IdempotencyRecord | None:
+        """The record of this key, expired or not, as this transaction sees it."""
+        ...
+
+    def save_idempotency_record(self, record: IdempotencyRecord) -> bool:
+        """Record an answer, replacing an expired record of the same key.
+
+        False, writing nothing, if a record of the key that is still live at `record.created_on` exists:
+        another request with the key got there first, and this transaction must be rolled back.
+        """
+        ...
+
+
+@runtime_checkable
+class IdempotentStore(Protocol):
+    """A store whose transactions keep idempotency records beside the leads (see `Engine.answer_once`)."""
+
+    def transaction(self) -> AbstractContextManager[IdempotentTransaction]:
+        """A transaction for a capture and the record of its answer: both are written, or neither."""
+        ...
+
+    def purge_idempotency_records(self, before: datetime) -> int:
+        """Delete records that expired at or before `before`; how many went."""
         ...

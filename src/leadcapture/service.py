@@ -8,11 +8,13 @@ bounded number of times (R-M10).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Final, Protocol, assert_never, runtime_checkable
 
+import msgspec
 from returns.result import Failure, Result, Success
 
 from leadcapture.core.decide import NewIds, decide_capture
@@ -32,12 +34,64 @@ from leadcapture.core.request import CaptureRequest, check_request, parse_behavi
 from leadcapture.core.schema import DEFAULT_SCHEMA, Schema
 from leadcapture.core.values import ContactNormalizer
 from leadcapture.normalize import STANDARD_NORMALIZER
-from leadcapture.ports import Clock, IdFactory, LeadStore, LeadTransaction, StoreConflict
+from leadcapture.ports import (
+    Clock,
+    IdempotencyRecord,
+    IdempotentStore,
+    IdempotentTransaction,
+    IdFactory,
+    LeadStore,
+    LeadTransaction,
+    StoreConflict,
+)
 from leadcapture.runtime import SystemClock, UUID7Factory
 
 DEFAULT_MAX_ATTEMPTS: Final = 8
 BATCH_SIZE: Final = 1_000
 """Rows `Engine.capture_many` decides together before writing them, on stores that batch."""
+IDEMPOTENCY_TTL: Final = timedelta(hours=24)
+"""How long an idempotency key replays its first answer."""
+MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
+
+
+class StoredAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """An HTTP answer as it is recorded for an idempotency key: status and body."""
+
+    status: int
+    body: bytes
+
+
+class IdempotentAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """The answer to a request with an idempotency key, and whether it is the replay of an earlier one."""
+
+    status: int
+    body: bytes
+    replayed: bool
+
+
+def request_fingerprint(attributes: object, behavior: object = None) -> str:
+    """A digest of a request's body and behaviour: the same key with another fingerprint is a conflict."""
+    if isinstance(attributes, (bytes, bytearray, memoryview)):
+        body = bytes(attributes)
+    elif isinstance(attributes, str):
+        body = attributes.encode()
+    else:
+        body = msgspec.json.encode(attributes)
+    digest = hashlib.sha256(body)
+    digest.update(b"\0" + str(behavior if behavior is not None else "").encode())
+    return digest.hexdigest()
+
+
+def check_idempotency_key(key: str) -> Problem | None:
+    """Why `key` cannot be an idempotency key (1 to 255 visible ASCII characters), or None."""
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not all(" " < char <= "~" for char in key):
+        return Problem(
+            exception_type=ExceptionType.INVALID_INPUT,
+            message="Idempotency-Key must be 1 to 255 visible ASCII characters",
+            status=400,
+            rule="R-Q5",
+        )
+    return None
 
 
 class LeadBatch(LeadTransaction, Protocol):
@@ -273,6 +327,134 @@ class Engine:
             ),
         )
 
+    def capture_in(
+        self,
+        tx: LeadTransaction,
+        attributes: object,
+        behavior: str | UpdateBehavior | None = None,
+    ) -> Result[CaptureReceipt, Problem]:
+        """Validate and capture inside a transaction the caller holds (which commits it with its own writes)."""
+        return self.validate(attributes, behavior).bind(lambda checked: self._capture_in(tx, *checked))
+
+    def answer_once(
+        self,
+        *,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        produce: Callable[[IdempotentTransaction], StoredAnswer],
+        ttl: timedelta = IDEMPOTENCY_TTL,
+    ) -> Result[IdempotentAnswer, Problem]:
+        """Answer a request carrying an idempotency key once: later requests with the key get that answer.
+
+        `produce` does the work inside a store transaction and returns the answer; the answer is recorded
+        in that same transaction, so the work and its record are committed together or not at all. A key
+        used again within `ttl` with the same `fingerprint` replays the recorded answer without calling
+        `produce`; with another fingerprint it is a 400 naming the conflict. Answers with a 5xx status are
+        not recorded (nothing was done; a retry may succeed). Keys are scoped (per endpoint and access key).
+        """
+        store = self.store
+        if not isinstance(store, IdempotentStore):
+            msg = f"{type(store).__name__} does not keep idempotency records"
+            raise TypeError(msg)
+        bad_key = check_idempotency_key(key)
+        if bad_key is not None:
+            return Failure(bad_key)
+        for _ in range(self._max_attempts):
+            try:
+                with store.transaction() as tx:
+                    return self.answer_once_in(
+                        tx, scope=scope, key=key, fingerprint=fingerprint, produce=produce, ttl=ttl
+                    )
+            except IdempotencyKeyTaken:
+                continue  # another request with the key committed first: replay its answer
+        return Failure(
+            Problem(
+                exception_type=ExceptionType.BUSY,
+                message="Requests with this Idempotency-Key kept racing; retry the request.",
+                status=503,
+                rule="R-Q5",
+            ),
+        )
+
+    def answer_once_in(  # noqa: PLR0913 - the parts of `answer_once`, passed on unchanged
+        self,
+        tx: IdempotentTransaction,
+        *,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        produce: Callable[[IdempotentTransaction], StoredAnswer],
+        ttl: timedelta = IDEMPOTENCY_TTL,
+    ) -> Result[IdempotentAnswer, Problem]:
+        """`answer_once` inside a transaction the caller holds (to commit several answers together).
+
+        Raises `IdempotencyKeyTaken` when another transaction recorded the key meanwhile: the caller must
+        roll back and try again, and will then replay that answer. The key must have been checked with
+        `check_idempotency_key`.
+        """
+        now = self._clock.now()
+        held = tx.idempotency_record(scope, key)
+        if held is not None and held.expires_on > now:
+            if held.fingerprint != fingerprint:
+                return Failure(
+                    Problem(
+                        exception_type=ExceptionType.INVALID_INPUT,
+                        message=(
+                            f"Idempotency-Key {key!r} was already used with a different request body;"
+                            " use a new key for a new request"
+                        ),
+                        status=400,
+                        rule="R-Q5",
+                    ),
+                )
+            return Success(IdempotentAnswer(status=held.status, body=held.body, replayed=True))
+        answer = produce(tx)
+        if answer.status >= 500:  # noqa: PLR2004 - the server-fault range
+            return Success(IdempotentAnswer(status=answer.status, body=answer.body, replayed=False))
+        record = IdempotencyRecord(
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            status=answer.status,
+            body=answer.body,
+            created_on=now,
+            expires_on=now + ttl,
+        )
+        if not tx.save_idempotency_record(record):
+            raise IdempotencyKeyTaken
+        return Success(IdempotentAnswer(status=answer.status, body=answer.body, replayed=False))
+
+    def capture_idempotently(  # noqa: PLR0913 - the request, its key, and how to render its answer
+        self,
+        attributes: object,
+        behavior: str | UpdateBehavior | None = None,
+        *,
+        scope: str,
+        key: str,
+        render: Callable[[Result[CaptureReceipt, Problem]], StoredAnswer],
+        ttl: timedelta = IDEMPOTENCY_TTL,
+    ) -> Result[IdempotentAnswer, Problem]:
+        """`capture`, once per idempotency key: a retry with the key and the same request replays the answer.
+
+        `render` turns the capture's result into the answer recorded with the key (an HTTP status and body);
+        the capture and the record are written in one store transaction (see `answer_once`).
+        """
+        return self.answer_once(
+            scope=scope,
+            key=key,
+            fingerprint=request_fingerprint(attributes, behavior),
+            produce=lambda tx: render(self.capture_in(tx, attributes, behavior)),
+            ttl=ttl,
+        )
+
+    def purge_idempotency_records(self) -> int:
+        """Delete the idempotency records that have expired; how many went."""
+        store = self.store
+        if not isinstance(store, IdempotentStore):
+            return 0
+        return store.purge_idempotency_records(self._clock.now())
+
 
 def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:
     """What an applied decision answers: a receipt, or the rejection's problem."""
@@ -283,6 +465,10 @@ def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:
             return Failure(problem)
         case _:
             assert_never(decision)
+
+
+class IdempotencyKeyTaken(Exception):  # noqa: N818 - a signal, not an error
+    """Raised when another request recorded the idempotency key first: its transaction must be rolled back."""
 
 
 class _DryRunOver(Exception):  # noqa: N818 - a signal, not an error

@@ -36,14 +36,14 @@ def test_sqlite_migration_matches_the_table_definition(sqlite_path: Path) -> Non
     """After `upgrade`, a SQLite database has every table, column and index of tables.py and nothing else."""
     url = f"sqlite:///{sqlite_path}"
     upgrade(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == "0002"
     assert _differences(url) == []
 
 
 def test_postgres_migration_matches_the_table_definition(postgres_url: str) -> None:
     """After `upgrade`, a PostgreSQL database has every table, column and index of tables.py and nothing else."""
     upgrade(postgres_url)
-    assert current_revision(postgres_url) == "0001"
+    assert current_revision(postgres_url) == "0002"
     assert _differences(postgres_url) == []
 
 
@@ -64,7 +64,7 @@ def test_upgrade_twice_is_harmless(sqlite_path: Path) -> None:
     url = f"sqlite:///{sqlite_path}"
     upgrade(url)
     upgrade(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == "0002"
 
 
 def test_db_upgrade_command_creates_the_schema(sqlite_path: Path) -> None:
@@ -78,8 +78,8 @@ def test_db_upgrade_command_creates_the_schema(sqlite_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "revision 0001" in done.stdout
-    assert current_revision(url) == "0001"
+    assert "revision 0002" in done.stdout
+    assert current_revision(url) == "0002"
 
 
 def test_open_store_picks_the_store_from_the_url(sqlite_path: Path, postgres_url: str) -> None:
@@ -89,7 +89,7 @@ def test_open_store_picks_the_store_from_the_url(sqlite_path: Path, postgres_url
     try:
         assert isinstance(sqlite_store, SQLiteLeadStore)
         assert isinstance(postgres_store, PostgresLeadStore)
-        assert current_revision(postgres_url) == "0001"
+        assert current_revision(postgres_url) == "0002"
     finally:
         sqlite_store.close()
         postgres_store.close()

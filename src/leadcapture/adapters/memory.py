@@ -14,7 +14,7 @@ from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, 
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
 from leadcapture.keys import ApiKey
-from leadcapture.ports import StoreConflict
+from leadcapture.ports import IdempotencyRecord, StoreConflict
 
 _OK: Result[None, StoreConflict] = Success(None)
 _ABSENT: Final = object()
@@ -40,6 +40,7 @@ class InMemoryLeadStore:
         self._keys: dict[str, ApiKey] = {}
         self._undo: list[tuple[dict[Any, Any], object, object]] | None = None
         """(mapping, key, value before) per write of the open transaction; `_ABSENT` when there was none."""
+        self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
 
     def transaction(self) -> _Transaction:
         """Hold the store's lock for a batch of reads and applies; they see each other in order.
@@ -226,6 +227,27 @@ class InMemoryLeadStore:
             self._set(self._keys, access_key, msgspec.structs.replace(key, revoked_on=when))
             return True
 
+    def idempotency_record(self, scope: str, key: str) -> IdempotencyRecord | None:
+        """The record of this key, expired or not."""
+        with self._lock:
+            return self._idempotency.get((scope, key))
+
+    def save_idempotency_record(self, record: IdempotencyRecord) -> bool:
+        """Record an answer unless a live record holds the key (then False); an expired one is replaced."""
+        with self._lock:
+            held = self._idempotency.get((record.scope, record.key))
+            if held is not None and held.expires_on > record.created_on:
+                return False
+            self._set(self._idempotency, (record.scope, record.key), record)
+            return True
+
+    def purge_idempotency_records(self, before: datetime) -> int:
+        """Delete records that expired at or before `before`; how many went."""
+        with self._lock:
+            expired = [slot for slot, record in self._idempotency.items() if record.expires_on <= before]
+            for slot in expired:
+                self._delete(self._idempotency, slot)
+            return len(expired)
 
 class _Transaction:
     """`InMemoryLeadStore.transaction()`: a plain context manager, cheaper per capture than a generator."""

@@ -36,7 +36,7 @@ from leadcapture.core.records import (
     Visitor,
     WebVisitData,
 )
-from leadcapture.ports import StoreConflict
+from leadcapture.ports import IdempotencyRecord, StoreConflict
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
@@ -587,6 +587,45 @@ class SQLTransaction:
         """Add an account leads can be linked to."""
         self._cur.execute(self._sql.insert_account, (account.id, account.name, to_micros(account.created_on)))
 
+    # Beside the capture: idempotency records and the async inbox share the transaction's connection.
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`: which SQL the transaction's connection speaks."""
+        return self._sql.dialect
+
+    def raw_cursor(self) -> Cursor:
+        """A new cursor on this transaction's connection, for statements written elsewhere."""
+        return self._control.cursor()
+
+    def hold(self) -> None:
+        """Keep what this transaction has read or locked so far: a refused write then undoes only itself.
+
+        Until something is written, a refused write rolls the whole transaction back and begins it again,
+        which would also drop row locks taken before (an inbox claim).
+        """
+        self._dirty = True
+
+    def idempotency_record(self, scope: str, key: str) -> IdempotencyRecord | None:
+        """The record of this key, expired or not."""
+        from leadcapture.adapters.idempotency_sql import find_record
+
+        return find_record(self._cur, self._sql.dialect, scope, key)
+
+    def save_idempotency_record(self, record: IdempotencyRecord) -> bool:
+        """Record an answer unless a live record holds the key (then False); an expired one is replaced."""
+        from leadcapture.adapters.idempotency_sql import save_record
+
+        saved = save_record(self._cur, self._sql.dialect, record)
+        self._dirty = True
+        return saved
+
+    def purge_idempotency_records(self, before: datetime) -> int:
+        """Delete records that expired at or before `before`; how many went."""
+        from leadcapture.adapters.idempotency_sql import purge_records
+
+        return purge_records(self._cur, self._sql.dialect, to_micros(before))
+
 
 def _lead_id(lead: Lead) -> str:
     return lead.id
@@ -612,6 +651,7 @@ def _holder_rows(rows: Iterable[Sequence[Any]]) -> list[HolderRow]:
             lead = decoded[row[3]] = lead_from_row(row, 3)
         holders.append(HolderRow(field=row[0], key=row[1], unique=bool(row[2]), lead=lead))
     return holders
+
 
 
 def _entry_row(entry: IndexEntry, lead_id: str) -> tuple[str, str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+from datetime import datetime
 
 from returns.result import Result
 
@@ -83,3 +84,12 @@ class SQLStoreBase(ABC):
         """Add an activity to its lead's history; False if there is no such lead."""
         with self.transaction() as tx:
             return tx.post_activity(activity)
+
+    def purge_idempotency_records(self, before: datetime) -> int:
+        """Delete idempotency records that expired at or before `before`; how many went."""
+        with self.transaction() as tx:
+            return tx.purge_idempotency_records(before)
+
+    def reading(self) -> AbstractContextManager[SQLTransaction]:
+        """A connection to read through outside any write transaction (the inbox's status and metrics)."""
+        return self._reading()

@@ -110,3 +110,49 @@ api_keys: Final = Table(
     Column("created_on", BigInteger, nullable=False),
     Column("revoked_on", BigInteger, nullable=True),
 )
+
+idempotency_records: Final = Table(
+    "idempotency_records",
+    metadata,
+    # One answer per (scope, key): the scope names the endpoint and the access key that sent it.
+    Column("scope", String(200), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_on", BigInteger, nullable=False),
+    Column("expires_on", BigInteger, nullable=False),
+    Index("ix_idempotency_records_expires_on", "expires_on"),
+)
+
+capture_inbox: Final = Table(
+    "capture_inbox",
+    metadata,
+    # `seq` is the order of acceptance, which requests sharing an identifier are applied in (R-Q4).
+    Column("seq", _AUTO_NUMBER, primary_key=True, autoincrement=True),
+    Column("request_id", GUID, nullable=False, unique=True),
+    # Only the access key that sent a request may read its status.
+    Column("access_key", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("behavior", String(100), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("status_reason", Text, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("accepted_on", BigInteger, nullable=False),
+    Column("next_attempt_on", BigInteger, nullable=True),
+    Column("finished_on", BigInteger, nullable=True),
+    # Pending requests by due time; finished ones by when they finished, for the purge.
+    Index("ix_capture_inbox_next_attempt_on", "next_attempt_on"),
+    Index("ix_capture_inbox_finished_on", "finished_on"),
+)
+
+capture_inbox_identifiers: Final = Table(
+    "capture_inbox_identifiers",
+    metadata,
+    # The identifiers (email, phone, ProspectId match keys) of each request still pending: a request waits
+    # while an earlier pending one shares any of them (R-Q4). Rows go when their request finishes.
+    Column("identifier", String(1100), primary_key=True),
+    Column("seq", _AUTO_NUMBER, ForeignKey("capture_inbox.seq"), primary_key=True),
+    Index("ix_capture_inbox_identifiers_seq", "seq"),
+)

@@ -271,6 +271,10 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         typer.Option(help="Commit captures that arrive together in one transaction (one fsync for many)."),
     ] = True,
     baseline_route: Annotated[bool, typer.Option(hidden=True, help="Add POST /bench/baseline (benchmarks).")] = False,
+    worker: Annotated[
+        bool,
+        typer.Option("--worker/--no-worker", help="Apply async captures in this process too (R-Q)."),
+    ] = True,
 ) -> None:
     """Serve LeadSquared's Lead.Capture API over HTTP; creates and prints a first key on a new database."""
     import uvicorn
@@ -301,6 +305,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         config=config,
         group_commit=group_commit,
         baseline_route=baseline_route,
+        worker=worker,
     )
     os.environ[SETTINGS_ENV] = msgspec.json.encode(settings).decode()
     uvicorn.run(
@@ -312,6 +317,53 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         log_level="info",
         access_log=False,
     )
+
+
+@app.command("worker")
+def worker_command(
+    database: DatabaseOption = DEFAULT_DATABASE_URL,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Threads applying requests.")] = 1,
+    retry_delays: Annotated[
+        str,
+        typer.Option("--retry-delays", help="Waits before each retry of a system fault (R-Q3), comma-separated."),
+    ] = "30s,2m,7m,15m,30m,45m,60m,1.5h,2h,3h",
+    keep_finished: Annotated[
+        str,
+        typer.Option("--keep-finished", help="How long finished requests stay readable before the purge."),
+    ] = "7d",
+    config: Annotated[str | None, typer.Option("--config", help="Schema config file (TOML), as the server's.")] = None,
+) -> None:
+    """Apply the async capture inbox (POST /lead/capture) until stopped with Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    from leadcapture.adapters import open_store
+    from leadcapture.adapters.inbox import SQLInbox
+    from leadcapture.adapters.sqlite import SQLiteLeadStore
+    from leadcapture.config import load_schema
+    from leadcapture.core.schema import DEFAULT_SCHEMA
+    from leadcapture.entrypoints.serve import configure_logging
+    from leadcapture.entrypoints.worker import CaptureWorker, parse_delays, parse_duration, run_workers
+    from leadcapture.service import Engine
+
+    try:
+        delays, keep = parse_delays(retry_delays), parse_duration(keep_finished)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    schema = DEFAULT_SCHEMA
+    if config is not None:
+        schema = load_schema(config).alt(lambda problem: _bad_config(problem.message)).unwrap()
+    configure_logging()
+    store = open_store(database)
+    engine = Engine(store=store, schema=schema)
+    capture_worker = CaptureWorker(engine, SQLInbox(store), retry_delays=delays, keep_finished=keep)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    database_path = store.path if isinstance(store, SQLiteLeadStore) else None
+    typer.echo(f"worker on {database}", err=True)
+    run_workers(capture_worker, concurrency=concurrency, stop=stop, database_path=database_path)
+    store.close()
 
 
 def _bad_config(message: str) -> None:

@@ -24,7 +24,8 @@ from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from returns.result import Failure, Result, Success
 
-from leadcapture.core.decision import CaptureDecision
+from leadcapture.adapters.inbox import SQLInbox
+from leadcapture.core.decision import CaptureDecision, CaptureReceipt
 from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
 from leadcapture.core.problems import Problem, invalid_input
 from leadcapture.core.request import RawAttribute
@@ -37,7 +38,7 @@ from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
 from leadcapture.keys import ApiKey, secret_matches
 from leadcapture.normalize import STANDARD_NORMALIZER
 from leadcapture.ports import KeyStore
-from leadcapture.service import Engine, answer_for
+from leadcapture.service import Engine, IdempotentAnswer, StoredAnswer, answer_for
 from leadcapture.wire.leadsquared import (
     ActivityPage,
     ActivityQuery,
@@ -233,8 +234,12 @@ def _engine(request: Request[Any, Any, Any]) -> Engine:
 
 @post(f"{BASE}/Lead.Capture", status_code=200)
 async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """Create or update a lead (R-M, R-B, R-U); `dryRun=true` previews instead (R-D1, R-D2)."""
-    await _admit(request)
+    """Create or update a lead (R-M, R-B, R-U); `dryRun=true` previews instead (R-D1, R-D2).
+
+    With an `Idempotency-Key` header, a retry with the same key and body within 24 hours replays the first
+    answer without capturing again; the same key with another body is a 400.
+    """
+    caller = await _admit(request)
     engine = _engine(request)
     query = _query(request)
     body = await request.body()
@@ -242,6 +247,9 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     if query.get("dryrun", "").casefold() == "true":
         preview = await anyio.to_thread.run_sync(engine.preview, body, behavior)
         return _preview_response(preview)
+    idempotency_key = request.headers.get("idempotency-key")
+    if idempotency_key is not None:
+        return await _capture_once(engine, caller, idempotency_key, body, behavior)
     writer: GroupCommitWriter | None = request.app.state.writer
     if writer is not None:
         captured = await writer.capture(body, behavior)
@@ -250,6 +258,39 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     if isinstance(captured, Success):
         return _json(success_envelope(captured.unwrap()))
     return _error(captured.failure())
+
+
+def rendered_capture(captured: Result[CaptureReceipt, Problem]) -> StoredAnswer:
+    """A capture's answer as it is sent and recorded for an idempotency key."""
+    if isinstance(captured, Success):
+        return StoredAnswer(status=200, body=_encode(success_envelope(captured.unwrap())))
+    problem = captured.failure()
+    return StoredAnswer(status=problem.status, body=_encode(error_envelope(problem)))
+
+
+def idempotent_response(answered: Result[IdempotentAnswer, Problem]) -> Response[bytes]:
+    """The recorded or fresh answer (`Idempotency-Replayed: true` on a replay), or the key's problem."""
+    if isinstance(answered, Failure):
+        return _error(answered.failure())
+    answer = answered.unwrap()
+    headers = {"Idempotency-Replayed": "true"} if answer.replayed else {}
+    return Response(answer.body, status_code=answer.status, media_type=MediaType.JSON, headers=headers)
+
+
+async def _capture_once(
+    engine: Engine, caller: ApiKey, idempotency_key: str, body: bytes, behavior: str | None
+) -> Response[bytes]:
+    """Lead.Capture with an `Idempotency-Key`: the capture and the record of its answer commit together."""
+    answered = await anyio.to_thread.run_sync(
+        lambda: engine.capture_idempotently(
+            body,
+            behavior,
+            scope=f"Lead.Capture:{caller.access_key}",
+            key=idempotency_key,
+            render=rendered_capture,
+        ),
+    )
+    return idempotent_response(answered)
 
 
 @get(f"{BASE}/Leads.GetById")
@@ -406,16 +447,22 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     limiter_storage: str = "memory://",
     group_commit: bool = True,
     baseline_route: bool = False,
+    inbox: SQLInbox | None = None,
 ) -> Litestar:
     """The Litestar app serving `engine`, authenticating callers with `keys`.
 
     `group_commit` applies concurrent captures together, one commit for many (adr/0033); `baseline_route`
     adds `POST /bench/baseline`, which only decodes a capture body and answers a fixed body, for `make bench`.
+    With an `inbox` (in the engine's own database) it also serves async capture: `/lead/capture`,
+    `/lead/status` and `/lead/capture/metrics`.
     """
+    from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
+
     writer = GroupCommitWriter(engine) if group_commit else None
     gate = Gate(keys, RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage))
     return Litestar(
         route_handlers=[
+            *(ASYNC_ROUTES if inbox is not None else ()),
             lead_capture,
             get_by_id,
             get_by_email,
@@ -430,7 +477,16 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
         exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
         request_max_body_size=MAX_BODY_BYTES,
         middleware=[_access_log_middleware],
-        state=State({"engine": engine, "gate": gate, "writer": writer, "openapi": openapi_json(engine.schema)}),
+        state=State(
+            {
+                "engine": engine,
+                "gate": gate,
+                "writer": writer,
+                "openapi": openapi_json(engine.schema),
+                "inbox": inbox,
+                "acceptor": InboxAcceptor(engine, inbox) if inbox is not None else None,
+            },
+        ),
         on_startup=[writer.start] if writer is not None else [],
         on_shutdown=[writer.stop] if writer is not None else [],
         openapi_config=None,  # the document is generated from the wire types: see leadcapture.entrypoints.openapi
