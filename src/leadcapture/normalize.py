@@ -47,6 +47,11 @@ def email_by_library(value: str) -> str | None:
 
 _PHONE_WRITTEN = re.compile(r"(\+?)([0-9]+(?:[ -][0-9]+)*)")
 """ASCII digits in groups split by single spaces or dashes, optionally after a plus: `+91 98765 43210`."""
+_PHONE_BRACKETED = re.compile(
+    r"\(\+([0-9]{1,3})\) ?([0-9]+(?:[ -][0-9]+)*)"  # (+91) 98765 43210
+    r"|\+([0-9]{1,3}) ?\(0\) ?([0-9]+(?:[ -][0-9]+)*)",  # +91 (0) 98765 43210
+)
+"""The country code in brackets, `(+91) 98765 43210`, or a bracketed trunk zero after it, `+91 (0) 98765 43210`."""
 _LITERAL_PREFIX = re.compile(r"[0-9]+")
 
 
@@ -106,11 +111,25 @@ class _PhoneFastPath:
             plus, digits = False, value
         else:
             written = _PHONE_WRITTEN.fullmatch(value)
-            if written is None:
-                return None
-            plus, digits = bool(written[1]), written[2].replace(" ", "").replace("-", "")
+            if written is not None:
+                plus, digits = bool(written[1]), written[2].replace(" ", "").replace("-", "")
+            else:
+                # The library drops the brackets and reads the digits after the plus as it reads `+91 ...`.
+                bracketed = _PHONE_BRACKETED.fullmatch(value)
+                if bracketed is None:
+                    return None
+                code, trunk = (bracketed[1], "") if bracketed[1] else (bracketed[3], "0")
+                rest = bracketed[2] or bracketed[4]
+                plus, digits = True, code + trunk + rest.replace(" ", "").replace("-", "")
         if plus:
-            return self.national(digits[len(self.cc_text) :]) if self.plus and digits.startswith(self.cc_text) else None
+            if not (self.plus and digits.startswith(self.cc_text)):
+                return None
+            # After the country code the library also drops a national prefix when what follows then fits.
+            national = digits[len(self.cc_text) :]
+            stored = self.national(national)
+            if stored is None and self.national_prefix and national.startswith(self.national_prefix):
+                stored = self.national(national[len(self.national_prefix) :])
+            return stored
         if self.pattern is None or (self.idd is not None and self.idd.match(digits)):
             return None
         # A number that fits as written is kept whole; otherwise the library first tries the country code

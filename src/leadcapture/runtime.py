@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 from typing import Final
 
 _COUNTER_MAX: Final = 0xFFF
-_RANDOM_BLOCK: Final = 8 * 512
+_RANDOM_BYTES: Final = 8 * 512
+_VARIANT: Final = {digit: "89ab"[int(digit, 16) & 0b11] for digit in "0123456789abcdef"}
+"""The first hex digit of the random half, with its top two bits set to the RFC 9562 variant `10`."""
+
+
+def _time_prefix(ms: int) -> str:
+    """`tttttttt-tttt-7`: the 48-bit millisecond timestamp and the version digit, as the id starts."""
+    text = f"{ms:012x}"
+    return f"{text[:8]}-{text[8:]}-7"
 
 
 class SystemClock:
@@ -27,37 +35,37 @@ class UUID7Factory:
     places; ids made within one millisecond stay ordered through a 12-bit counter.
     """
 
-    __slots__ = ("_counter", "_last_ms", "_lock", "_random", "_random_at")
+    __slots__ = ("_counter", "_last_ms", "_lock", "_prefix", "_random", "_random_at")
 
     def __init__(self) -> None:
         """A factory with its own monotonic counter."""
         self._lock = threading.Lock()
         self._last_ms = 0
         self._counter = 0
-        self._random = b""
+        self._prefix = _time_prefix(0)
+        self._random = ""
         self._random_at = 0
 
     def new_id(self) -> str:
         """A new UUIDv7 as a lowercase hyphenated string."""
+        # Built as text: the timestamp part is formatted once per millisecond and the random part is
+        # sliced from a hex string made once per 512 ids, one system call for all of them.
         with self._lock:
             ms = time.time_ns() // 1_000_000
-            if ms <= self._last_ms:
+            if ms > self._last_ms:
+                self._last_ms = ms
+                self._counter = 0
+                self._prefix = _time_prefix(ms)
+            else:
                 self._counter += 1
                 if self._counter > _COUNTER_MAX:
                     self._last_ms += 1
                     self._counter = 0
-                ms = self._last_ms
-            else:
-                self._last_ms = ms
-                self._counter = 0
-            counter = self._counter
-            # One system call per 512 ids rather than one per id.
-            if self._random_at >= len(self._random):
-                self._random = os.urandom(_RANDOM_BLOCK)
-                self._random_at = 0
-            chunk = self._random[self._random_at : self._random_at + 8]
-            self._random_at += 8
-        tail = int.from_bytes(chunk, "big") & 0x3FFF_FFFF_FFFF_FFFF
-        value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | tail
-        text = f"{value:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+                    self._prefix = _time_prefix(self._last_ms)
+            at = self._random_at
+            if at >= len(self._random):
+                self._random = os.urandom(_RANDOM_BYTES).hex()
+                at = 0
+            self._random_at = at + 16
+            random = self._random[at : at + 16]
+            return f"{self._prefix}{self._counter:03x}-{_VARIANT[random[0]]}{random[1:4]}-{random[4:]}"

@@ -69,6 +69,12 @@ digit_strings: Final = st.one_of(
 phone_like: Final = st.one_of(
     digit_strings,
     st.builds("+{}{}".format, st.sampled_from(COUNTRY_CODES), digit_strings),
+    st.builds("+{}0{}".format, st.sampled_from(COUNTRY_CODES), digit_strings),
+    st.builds("(+{}) {}".format, st.sampled_from(COUNTRY_CODES), digit_strings),
+    st.builds("(+{}){}".format, st.sampled_from(COUNTRY_CODES), digit_strings),
+    st.builds("+{} (0) {}".format, st.sampled_from(COUNTRY_CODES), digit_strings),
+    st.builds("+{}(0){}".format, st.sampled_from(COUNTRY_CODES), digit_strings),
+    st.builds("+{} ({}) {}".format, st.sampled_from(COUNTRY_CODES), st.sampled_from(["0", "00", "1"]), digit_strings),
     st.text(alphabet="0123456789 +-().", max_size=20),
     st.text(alphabet="0123456789٣９xX#*", max_size=16),
     st.text(),
@@ -91,9 +97,9 @@ def test_N1_standard_normalizer_email_equals_the_library(value: str) -> None:
 
 
 @MANY
-@given(digit_strings, st.sampled_from(COUNTRY_CODES))
+@given(st.one_of(digit_strings, phone_like), st.sampled_from(COUNTRY_CODES))
 def test_N2_phone_fast_path_agrees_with_phonenumbers(digits: str, country_code: int) -> None:
-    """A digit string the phone fast path accepts normalises to what phonenumbers gives."""
+    """A value the phone fast path accepts (digits, `+CC`, `(+CC)`, `+CC (0)`) normalises as phonenumbers does."""
     fast = _phone_fast_path(country_code).normalize(digits)
     if fast is not None:
         assert fast == phone_by_library(digits, country_code)

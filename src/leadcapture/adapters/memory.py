@@ -34,7 +34,8 @@ class InMemoryLeadStore:
         self._leads: dict[str, Lead] = {}
         self._index: dict[tuple[str, str], dict[str, None]] = {}
         self._entries: dict[str, tuple[IndexEntry, ...]] = {}
-        self._activities: dict[str, list[Activity]] = {}
+        self._activities: dict[str, tuple[Activity, ...]] = {}
+        """Tuples, not lists: once a collection has seen them they are no longer tracked by the cyclic collector."""
         self._visitors: dict[str, Visitor] = {}
         self._accounts: dict[str, Account] = {}
         self._keys: dict[str, ApiKey] = {}
@@ -153,7 +154,7 @@ class InMemoryLeadStore:
         return _OK
 
     def _add_activities(self, lead_id: str, activities: tuple[Activity, ...]) -> None:
-        self._set(self._activities, lead_id, [*self._activities.get(lead_id, ()), *activities])
+        self._set(self._activities, lead_id, (*self._activities.get(lead_id, ()), *activities))
 
     def get_lead(self, lead_id: str) -> Lead | None:
         """The lead with this id."""
