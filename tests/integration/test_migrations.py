@@ -19,7 +19,7 @@ from leadcapture import Engine
 from leadcapture.adapters import open_store
 from leadcapture.adapters.migrate import current_revision, sqlalchemy_url, upgrade
 from leadcapture.adapters.postgres import PostgresLeadStore
-from leadcapture.adapters.sqlite import SQLiteLeadStore
+from leadcapture.adapters.sqlite import MMAP_SIZE, SQLiteLeadStore
 from leadcapture.adapters.tables import metadata
 
 
@@ -102,6 +102,25 @@ def test_open_store_refuses_what_it_cannot_open(url: str) -> None:
         open_store(url)
 
 
+@pytest.mark.parametrize(("memory_map_bytes", "expected"), [(None, MMAP_SIZE), (0, 0), (64 << 20, 64 << 20)])
+def test_open_store_bounds_sqlites_memory_map(sqlite_path: Path, memory_map_bytes: int | None, expected: int) -> None:
+    """The memory map a SQLite store's connections use is the one asked for, the store's default otherwise."""
+    store = open_store(f"sqlite:///{sqlite_path}", memory_map_bytes=memory_map_bytes)
+    try:
+        assert isinstance(store, SQLiteLeadStore)
+        captured = Engine(store=store).capture([{"Attribute": "EmailAddress", "Value": "m@example.com"}])
+        assert isinstance(captured, Success), captured
+        with store.transaction() as tx:
+            (in_use,) = tx.raw_cursor().execute("PRAGMA mmap_size").fetchone()
+    finally:
+        store.close()
+    assert in_use == expected
+
+
+def test_a_negative_memory_map_is_refused(sqlite_path: Path) -> None:
+    """A negative size is a mistake, not a way to ask for SQLite's compile-time default."""
+    with pytest.raises(ValueError, match="memory_map_bytes"):
+        SQLiteLeadStore(sqlite_path, memory_map_bytes=-1)
 
 
 def test_a_store_opening_a_new_file_waits_for_the_journal_mode_change(sqlite_path: Path) -> None:

@@ -13,11 +13,16 @@ if TYPE_CHECKING:
 DEFAULT_DATABASE_URL = "sqlite:///./leadcapture.db"
 
 
-def open_store(url: str = DEFAULT_DATABASE_URL) -> SQLiteLeadStore | PostgresLeadStore:
+def open_store(
+    url: str = DEFAULT_DATABASE_URL,
+    *,
+    memory_map_bytes: int | None = None,
+) -> SQLiteLeadStore | PostgresLeadStore:
     """The store a database URL names, migrated to the latest schema.
 
     `sqlite:///path.db` (relative) or `sqlite:////abs/path.db` gives a `SQLiteLeadStore`;
     `postgresql://user@host:port/db` a `PostgresLeadStore` (needs the `postgres` extra).
+    `memory_map_bytes` (SQLite only; `None` keeps the store's default) bounds SQLite's memory map.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
@@ -27,7 +32,9 @@ def open_store(url: str = DEFAULT_DATABASE_URL) -> SQLiteLeadStore | PostgresLea
         if not parsed.database or parsed.database == ":memory:":
             msg = "SQLite needs a file path (sqlite:///path.db); use InMemoryLeadStore for memory"
             raise ValueError(msg)
-        return SQLiteLeadStore(parsed.database)
+        if memory_map_bytes is None:
+            return SQLiteLeadStore(parsed.database)
+        return SQLiteLeadStore(parsed.database, memory_map_bytes=memory_map_bytes)
     if backend == "postgresql":
         try:
             from leadcapture.adapters.postgres import PostgresLeadStore

@@ -43,14 +43,24 @@ class SQLiteLeadStore(SQLStoreBase):
         synchronous: Synchronous = "FULL",
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         migrate: bool = True,
+        memory_map_bytes: int = MMAP_SIZE,
     ) -> None:
-        """Open (and by default create or upgrade) the database at `path`."""
+        """Open (and by default create or upgrade) the database at `path`.
+
+        `memory_map_bytes` bounds how much of the file SQLite reads through a memory map (0: none). Mapped
+        pages count in the process's resident memory, so a long bulk import that must stay small sets it
+        low; its own page cache (`CACHE_SIZE_KIB`) keeps the indexes' inner pages either way.
+        """
+        if memory_map_bytes < 0:
+            msg = f"memory_map_bytes must be 0 or more, not {memory_map_bytes}"
+            raise ValueError(msg)
         if synchronous not in ("FULL", "NORMAL"):
             msg = f"synchronous must be FULL or NORMAL, not {synchronous!r}"
             raise ValueError(msg)
         self.path = Path(path)
         self.synchronous = synchronous
         self._busy_timeout_ms = busy_timeout_ms
+        self.memory_map_bytes = memory_map_bytes
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
@@ -92,7 +102,7 @@ class SQLiteLeadStore(SQLStoreBase):
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
-            conn.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
+            conn.execute(f"PRAGMA mmap_size={int(self.memory_map_bytes)}")
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
