@@ -8,7 +8,7 @@ decision union) and checked against the running server by a schemathesis run in 
 
 It also covers the async capture routes (`/lead/capture`, `/lead/status`, `/lead/capture/metrics`) when the
 app serves them, as `leadcapture serve` always does, and the `Idempotency-Key` header the two capture routes
-accept, with the `Idempotency-Replayed` header that marks a replayed answer.
+accept, with the `Idempotency-Replayed` header that marks a replayed answer (adr/0019).
 """
 
 from __future__ import annotations
