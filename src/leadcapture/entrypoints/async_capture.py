@@ -41,9 +41,15 @@ from leadcapture.service import (
     check_idempotency_key,
     request_fingerprint,
 )
+from leadcapture.wire.leadsquared import (
+    ACCEPTED_STATUS,
+    TASK_TYPE,
+    AcceptedAnswer,
+    InboxMetricsAnswer,
+    RequestStatusAnswer,
+    TaskStatus,
+)
 
-ACCEPTED_STATUS: Final = "Request accepted. Please use below request id to check the status"
-TASK_TYPE: Final = "Lead Capture"
 _encode = msgspec.json.Encoder().encode
 _IDENTIFIER_SEPARATOR: Final = "\x1f"
 
@@ -82,7 +88,7 @@ def _accept(engine: Engine, inbox: SQLInbox, tx: IdempotentTransaction, submissi
         identifiers=request_identifiers(engine, submission.body, submission.behavior),
         now=engine.now(),
     )
-    return StoredAnswer(status=200, body=_encode({"Status": ACCEPTED_STATUS, "RequestID": request_id}))
+    return StoredAnswer(status=200, body=_encode(AcceptedAnswer(status=ACCEPTED_STATUS, request_id=request_id)))
 
 
 def _accept_now(engine: Engine, inbox: SQLInbox, submission: _Submission) -> StoredAnswer:
@@ -265,13 +271,12 @@ async def async_status(request: Request[Any, Any, Any]) -> Response[bytes]:
                 rule="R-Q2",
             ),
         )
-    message = msgspec.json.decode(status.message) if status.message is not None else None
     return _json(
-        {
-            "RequestId": status.request_id,
-            "TaskStatus": {"TaskType": TASK_TYPE, "Status": status.status, "StatusReason": status.status_reason},
-            "Message": message,
-        },
+        RequestStatusAnswer(
+            request_id=status.request_id,
+            task_status=TaskStatus(task_type=TASK_TYPE, status=status.status, status_reason=status.status_reason),
+            message=msgspec.Raw(status.message) if status.message is not None else None,
+        ),
     )
 
 
@@ -282,11 +287,11 @@ async def async_metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     engine = _engine(request)
     metrics = await anyio.to_thread.run_sync(_inbox(request).metrics, engine.now())
     return _json(
-        {
-            "PendingMessages": metrics.pending,
-            "MaxDelayInSeconds": metrics.max_delay_seconds,
-            "ProcessingRatePerMinute": metrics.processed_last_minute,
-        },
+        InboxMetricsAnswer(
+            pending_messages=metrics.pending,
+            max_delay_in_seconds=metrics.max_delay_seconds,
+            processing_rate_per_minute=metrics.processed_last_minute,
+        ),
     )
 
 

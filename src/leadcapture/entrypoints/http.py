@@ -482,7 +482,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
                 "engine": engine,
                 "gate": gate,
                 "writer": writer,
-                "openapi": openapi_json(engine.schema),
+                "openapi": openapi_json(engine.schema, async_capture=inbox is not None),
                 "inbox": inbox,
                 "acceptor": InboxAcceptor(engine, inbox) if inbox is not None else None,
             },

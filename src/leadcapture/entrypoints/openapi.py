@@ -5,6 +5,10 @@ engine so that every bad body gets the envelope), so the document is not inferre
 it is assembled here from the same msgspec types (`leadcapture.wire.leadsquared`, `RawAttribute`, the
 decision union) and checked against the running server by a schemathesis run in the test suite.
 `docs/openapi.json` is this document for the default schema; a test keeps the two equal.
+
+It also covers the async capture routes (`/lead/capture`, `/lead/status`, `/lead/capture/metrics`) when the
+app serves them, as `leadcapture serve` always does, and the `Idempotency-Key` header the two capture routes
+accept, with the `Idempotency-Replayed` header that marks a replayed answer (adr/0019).
 """
 
 from __future__ import annotations
@@ -14,10 +18,15 @@ from typing import Any, Final
 import msgspec
 
 from leadcapture import __version__
+from leadcapture.adapters.inbox import ERROR, FAILURE, IN_QUEUE, SUCCESS
 from leadcapture.core.names import RELATED_COMPANY_ID, SEARCH_BY, UpdateBehavior
 from leadcapture.core.request import RawAttribute
 from leadcapture.core.schema import Schema
+from leadcapture.service import IDEMPOTENCY_TTL, MAX_IDEMPOTENCY_KEY_LENGTH
 from leadcapture.wire.leadsquared import (
+    ACCEPTED_STATUS,
+    TASK_TYPE,
+    AcceptedAnswer,
     ActivityPage,
     ActivityQuery,
     CaptureAnswer,
@@ -25,6 +34,9 @@ from leadcapture.wire.leadsquared import (
     ErrorEnvelope,
     FieldMetadata,
     HealthAnswer,
+    InboxMetricsAnswer,
+    RequestStatusAnswer,
+    SuccessEnvelope,
     VisitAnswer,
     VisitBody,
 )
@@ -32,6 +44,10 @@ from leadcapture.wire.leadsquared import (
 OPENAPI_PATH: Final = "/openapi.json"
 _REF: Final = "#/components/schemas/{name}"
 _CAPTURE_PATH: Final = "/v2/LeadManagement.svc/Lead.Capture"
+_ASYNC_CAPTURE_PATH: Final = "/lead/capture"
+_STATUS_PATH: Final = "/lead/status"
+_METRICS_PATH: Final = "/lead/capture/metrics"
+_TTL_HOURS: Final = int(IDEMPOTENCY_TTL.total_seconds()) // 3600
 _KEYS: Final[list[dict[str, list[str]]]] = [
     {"AccessKeyHeader": [], "SecretKeyHeader": []},
     {"AccessKeyQuery": [], "SecretKeyQuery": []},
@@ -95,8 +111,156 @@ def _with_retry_after(operation: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
-def openapi_document(schema: Schema) -> dict[str, Any]:
-    """The OpenAPI document of the app serving leads of `schema` (its field names are the known attributes)."""
+_IDEMPOTENCY_KEY: Final = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        f"Not in LeadSquared. A retry with the same key and the same body (and `LeadUpdateBehavior`) by the same"
+        f" access key within {_TTL_HOURS} hours is not applied again: it replays the first answer, status and"
+        " body, marked with `Idempotency-Replayed: true`. The same key with another body is a 400 naming the key;"
+        f" a key that is empty, longer than {MAX_IDEMPOTENCY_KEY_LENGTH} characters or not visible ASCII is a 400."
+        " Keys of one route and"
+        " access key are their own: another access key, or the other capture route, may use the same key."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH, "pattern": "^[!-~]+$"},
+}
+_REPLAYED: Final = {
+    "Idempotency-Replayed": {
+        "description": "`true` when this answer is the replay of an earlier request with the same `Idempotency-Key`.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
+def _replayable(responses: dict[str, Any], statuses: tuple[str, ...]) -> dict[str, Any]:
+    """Mark the answers that a request with an `Idempotency-Key` may get as a replay."""
+    for status in statuses:
+        responses[status]["headers"] = _REPLAYED
+    return responses
+
+
+def _capture_body(description: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": _ref("RawAttribute")},
+                "example": [
+                    {"Attribute": "EmailAddress", "Value": "ann@example.com"},
+                    {"Attribute": "FirstName", "Value": "Ann"},
+                ],
+            },
+        },
+    }
+
+
+def _update_behavior() -> dict[str, Any]:
+    return _query(
+        "LeadUpdateBehavior",
+        "How an existing lead is updated (R-B); absent: every field is updated.",
+        {"type": "string", "enum": [behavior.value for behavior in UpdateBehavior]},
+    )
+
+
+def _async_paths() -> dict[str, Any]:
+    """The async capture routes (R-Q1, R-Q2, R-Q6), served with an inbox (`leadcapture serve` always has one)."""
+    accept_errors = {
+        "400": (
+            "The body's structure is broken (not JSON, not a non-empty array of `{Attribute, Value}`), the"
+            " `LeadUpdateBehavior` is unknown, or the `Idempotency-Key` is malformed or was already used with"
+            " another body. Attribute names and values are checked when the request is applied (R-Q2)."
+        ),
+        "401": _COMMON_ERRORS["401"],
+        "413": "The body is larger than 1 MiB (R-V8).",
+        "429": _COMMON_ERRORS["429"],
+        "500": _COMMON_ERRORS["500"],
+        "503": "Requests with the same `Idempotency-Key` kept racing; the request may be sent again.",
+    }
+    return {
+        _ASYNC_CAPTURE_PATH: _with_retry_after(
+            {
+                "post": {
+                    "summary": "Accept a Lead.Capture request for later: answered once it is durably stored (R-Q1).",
+                    "parameters": [_update_behavior(), _IDEMPOTENCY_KEY],
+                    "requestBody": _capture_body("The body of `Lead.Capture`."),
+                    "responses": _replayable(
+                        {
+                            "200": {
+                                "description": (
+                                    f"Stored: `Status` is always {ACCEPTED_STATUS!r}; `RequestID` is the id to ask"
+                                    f" `{_STATUS_PATH}` with. A replay answers the first RequestID."
+                                ),
+                                "content": _json_content(_ref("AcceptedAnswer")),
+                                "links": {
+                                    "RequestStatus": {
+                                        "operationId": "asyncCaptureStatus",
+                                        "parameters": {"RequestId": "$response.body#/RequestID"},
+                                        "description": "Where the accepted request stands.",
+                                    },
+                                },
+                            },
+                            **_errors("ErrorEnvelope", accept_errors),
+                        },
+                        ("200",),
+                    ),
+                },
+            },
+        ),
+        _STATUS_PATH: _with_retry_after(
+            {
+                "get": {
+                    "operationId": "asyncCaptureStatus",
+                    "summary": "Where an accepted request stands: In-Queue, Success, FAILURE or ERROR (R-Q2).",
+                    "parameters": [
+                        _query(
+                            "RequestId",
+                            "The `RequestID` that `/lead/capture` answered (parameter name in any casing).",
+                        ),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": (
+                                "The request's status and, once it was applied, the answer `Lead.Capture` gave."
+                            ),
+                            "content": _json_content(_ref("RequestStatusAnswer")),
+                        },
+                        **_errors(
+                            "ErrorEnvelope",
+                            {
+                                "401": _COMMON_ERRORS["401"],
+                                "404": (
+                                    "No request with this id was sent with this access key (or it finished more"
+                                    " than the retention period ago and was purged)."
+                                ),
+                                "429": _COMMON_ERRORS["429"],
+                                "500": _COMMON_ERRORS["500"],
+                            },
+                        ),
+                    },
+                },
+            },
+        ),
+        _METRICS_PATH: _with_retry_after(
+            {
+                "get": {
+                    "summary": "The inbox's backlog: pending requests, the oldest one's wait, done per minute (R-Q6).",
+                    "responses": {
+                        "200": {"description": "The figures.", "content": _json_content(_ref("InboxMetricsAnswer"))},
+                        **_errors("ErrorEnvelope", _COMMON_ERRORS),
+                    },
+                },
+            },
+        ),
+    }
+
+
+def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str, Any]:
+    """The OpenAPI document of the app serving leads of `schema` (its field names are the known attributes).
+
+    `async_capture`: whether the app serves the async capture routes (it does when given an inbox).
+    """
     (_, components) = msgspec.json.schema_components(
         [
             RawAttribute,
@@ -109,6 +273,7 @@ def openapi_document(schema: Schema) -> dict[str, Any]:
             VisitBody,
             VisitAnswer,
             HealthAnswer,
+            *([SuccessEnvelope, AcceptedAnswer, RequestStatusAnswer, InboxMetricsAnswer] if async_capture else []),
         ],
         ref_template=_REF,
     )
@@ -126,14 +291,22 @@ def openapi_document(schema: Schema) -> dict[str, Any]:
         "required": ["ProspectID"],
         "additionalProperties": {"type": "string"},
     }
+    if async_capture:
+        _describe_async_components(components)
     capture_errors = {
-        "400": "Bad input: the body, an attribute name or value, or a query value (R-V, R-H6).",
+        "400": (
+            "Bad input: the body, an attribute name or value, or a query value (R-V, R-H6); or an"
+            " `Idempotency-Key` that is malformed or was already used with another body."
+        ),
         "401": _COMMON_ERRORS["401"],
         "409": "Another lead already holds a unique value of this request (R-U2).",
         "413": "The body is larger than 1 MiB (R-V8).",
         "429": _COMMON_ERRORS["429"],
         "500": _COMMON_ERRORS["500"],
-        "503": "The lead kept changing under concurrent captures; the request may be sent again (R-M10).",
+        "503": (
+            "The lead kept changing under concurrent captures, or requests with the same `Idempotency-Key` kept"
+            " racing; the request may be sent again (R-M10)."
+        ),
     }
     paths: dict[str, Any] = {
         _CAPTURE_PATH: _with_retry_after(
@@ -141,36 +314,28 @@ def openapi_document(schema: Schema) -> dict[str, Any]:
                 "post": {
                     "summary": "Create or update a lead (with dryRun=true: preview what would happen, write nothing).",
                     "parameters": [
-                        _query(
-                            "LeadUpdateBehavior",
-                            "How an existing lead is updated (R-B); absent: every field is updated.",
-                            {"type": "string", "enum": [behavior.value for behavior in UpdateBehavior]},
-                        ),
+                        _update_behavior(),
                         _query(
                             "dryRun",
-                            "`true`: answer the real call's status and body plus `Preview`; nothing is written.",
+                            (
+                                "`true`: answer the real call's status and body plus `Preview`; nothing is written"
+                                " and any `Idempotency-Key` is ignored."
+                            ),
                             {"type": "boolean"},
                         ),
+                        _IDEMPOTENCY_KEY,
                     ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "array", "items": _ref("RawAttribute")},
-                                "example": [
-                                    {"Attribute": "EmailAddress", "Value": "ann@example.com"},
-                                    {"Attribute": "FirstName", "Value": "Ann"},
-                                ],
+                    "requestBody": _capture_body("The lead's attributes as name-value pairs."),
+                    "responses": _replayable(
+                        {
+                            "200": {
+                                "description": "The lead was created or updated (`IsCreated` says which).",
+                                "content": _json_content(_ref("CaptureAnswer")),
                             },
+                            **_errors("CaptureErrorAnswer", capture_errors),
                         },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "The lead was created or updated (`IsCreated` says which).",
-                            "content": _json_content(_ref("CaptureAnswer")),
-                        },
-                        **_errors("CaptureErrorAnswer", capture_errors),
-                    },
+                        ("200", "400", "409"),
+                    ),
                 },
             },
         ),
@@ -235,6 +400,7 @@ def openapi_document(schema: Schema) -> dict[str, Any]:
                 },
             },
         },
+        **(_async_paths() if async_capture else {}),
     }
     return {
         "openapi": "3.1.0",
@@ -257,9 +423,25 @@ def openapi_document(schema: Schema) -> dict[str, Any]:
     }
 
 
-def openapi_json(schema: Schema) -> bytes:
+def _describe_async_components(components: dict[str, Any]) -> None:
+    """Narrow the async answers' plain strings to the values they take, and say what `Message` holds."""
+    components["AcceptedAnswer"]["properties"]["Status"]["enum"] = [ACCEPTED_STATUS]
+    task = components["TaskStatus"]["properties"]
+    task["TaskType"]["enum"] = [TASK_TYPE]
+    task["Status"]["enum"] = [IN_QUEUE, SUCCESS, FAILURE, ERROR]
+    components["RequestStatusAnswer"]["properties"]["Message"] = {
+        "description": (
+            "The answer `Lead.Capture` gave when the request was applied: its success envelope (Success) or its"
+            " error envelope (FAILURE); `null` while the request is In-Queue and when it ended in ERROR."
+        ),
+        "anyOf": [_ref("SuccessEnvelope"), _ref("ErrorEnvelope"), {"type": "null"}],
+    }
+
+
+def openapi_json(schema: Schema, *, async_capture: bool = True) -> bytes:
     """The document as indented JSON with sorted keys, as committed in `docs/openapi.json`."""
-    return msgspec.json.format(msgspec.json.encode(openapi_document(schema), order="sorted"), indent=2) + b"\n"
+    document = openapi_document(schema, async_capture=async_capture)
+    return msgspec.json.format(msgspec.json.encode(document, order="sorted"), indent=2) + b"\n"
 
 
 if __name__ == "__main__":  # `python -m leadcapture.entrypoints.openapi > docs/openapi.json`

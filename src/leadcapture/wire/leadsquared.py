@@ -1,10 +1,11 @@
 """LeadSquared's JSON shapes: the success and error envelopes (R-H1, R-H2), flat leads and the other answers and
-bodies of the HTTP API (R-H5, R-W1). The OpenAPI document is generated from these same types.
+bodies of the HTTP API (R-H5, R-W1; the async capture routes' R-Q1, R-Q2, R-Q6). The OpenAPI document is
+generated from these same types.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import msgspec
 
@@ -12,6 +13,11 @@ from leadcapture.core.decision import CaptureDecision, CaptureReceipt
 from leadcapture.core.names import CREATED_ON, MODIFIED_ON, PROSPECT_ID_FIELD
 from leadcapture.core.problems import Problem
 from leadcapture.core.records import Lead
+
+ACCEPTED_STATUS: Final = "Request accepted. Please use below request id to check the status"
+"""The `Status` of async `/lead/capture`'s answer (R-Q1)."""
+TASK_TYPE: Final = "Lead Capture"
+"""The `TaskType` of every request `/lead/status` reports on."""
 
 
 class CaptureMessage(msgspec.Struct, frozen=True, rename="pascal"):
@@ -134,6 +140,37 @@ class HealthAnswer(msgspec.Struct, frozen=True, rename="pascal"):
     """The answer of `/health` once the database answers."""
 
     status: str
+
+
+class AcceptedAnswer(msgspec.Struct, frozen=True, rename={"status": "Status", "request_id": "RequestID"}):
+    """The answer of async `/lead/capture` once the request is stored (R-Q1): the id to ask its status with."""
+
+    status: str
+    request_id: str
+
+
+class TaskStatus(msgspec.Struct, frozen=True, rename="pascal"):
+    """Where an accepted request stands (R-Q2); `StatusReason` names the last fault or the MX error, if any."""
+
+    task_type: str
+    status: str
+    status_reason: str | None
+
+
+class RequestStatusAnswer(msgspec.Struct, frozen=True, rename="pascal"):
+    """The answer of `/lead/status` (R-Q2); `Message` is the applied request's recorded answer, sent unchanged."""
+
+    request_id: str
+    task_status: TaskStatus
+    message: msgspec.Raw | None
+
+
+class InboxMetricsAnswer(msgspec.Struct, frozen=True, rename="pascal"):
+    """The answer of `/lead/capture/metrics` (R-Q6): the inbox's backlog and how fast it is applied."""
+
+    pending_messages: Annotated[int, msgspec.Meta(ge=0)]
+    max_delay_in_seconds: Annotated[int, msgspec.Meta(ge=0)]
+    processing_rate_per_minute: Annotated[int, msgspec.Meta(ge=0)]
 
 
 def success_envelope(receipt: CaptureReceipt) -> SuccessEnvelope:
