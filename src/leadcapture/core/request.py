@@ -25,7 +25,7 @@ from leadcapture.core.names import (
 )
 from leadcapture.core.problems import FieldError, Problem, invalid_input, unknown_attributes
 from leadcapture.core.records import AttributeValue, SubmittedAttribute
-from leadcapture.core.schema import FieldSpec, Schema
+from leadcapture.core.schema import Schema
 from leadcapture.core.values import ContactNormalizer, Invalid, as_text, normalize_value
 
 _T = TypeVar("_T")
@@ -164,63 +164,54 @@ def check_request(
     schema: Schema,
     contacts: ContactNormalizer,
 ) -> CaptureRequest | Problem:
-    """`validate_request` as a plain union: the request, or the problem with it (no `Result` container)."""
-    named: list[tuple[str, FieldSpec | None, AttributeValue]] = []
-    unknown: list[str] = []
-    resolve = schema.resolve
-    for raw in attributes:
-        spec = resolve(raw.attribute)
-        if spec is not None:
-            named.append((spec.schema_name, spec, raw.value))
-            continue
-        pseudo = _PSEUDO.get(raw.attribute.casefold())
-        if pseudo is None:
-            unknown.append(raw.attribute)
-        else:
-            named.append((pseudo, None, raw.value))
-    if unknown:
-        return unknown_attributes(unknown)
-    if len({name for name, _, _ in named}) != len(named):
-        seen: set[str] = set()
-        repeated = [name for name, _, _ in named if name in seen or seen.add(name)]  # type: ignore[func-returns-value]
-        listed = ", ".join(dict.fromkeys(repeated))
-        return invalid_input(f"Attribute(s) given more than once - {listed}", rule="R-V3")
-    return _check_values(named, schema, contacts)
+    """`validate_request` as a plain union: the request, or the problem with it (no `Result` container).
 
-
-def _check_values(
-    named: list[tuple[str, FieldSpec | None, AttributeValue]],
-    schema: Schema,
-    contacts: ContactNormalizer,
-) -> CaptureRequest | Problem:
+    One pass over the attributes resolves the names and checks the values; the problems are then answered
+    in precedence order: unknown names (R-V2), repeated names (R-V3), then the values (R-V4, R-V5).
+    """
     values: dict[str, str] = {}
     specials: dict[str, str] = {}
     read_only: list[str] = []
     errors: list[FieldError] = []
+    unknown: list[str] = []
+    submitted: list[SubmittedAttribute] = []
+    resolve = schema.resolve
     country_code = schema.default_country_code
-    for name, spec, value in named:
-        if spec is not None:
-            # Fast path for the common case, a plain-ASCII string for a text field; anything else (and any
-            # value it would refuse) goes through `normalize_value`, which gives the same answer for these.
-            if type(value) is str and spec.data_type is DataType.TEXT:
-                text = value.strip()
-                max_length = spec.max_length
-                if text.isascii() and "\x00" not in text and (max_length is None or len(text) <= max_length):
-                    values[name] = text
-                    continue
-            checked = normalize_value(spec, value, contacts=contacts, default_country_code=country_code)
-            if isinstance(checked, str):
-                values[name] = checked
+    text = DataType.TEXT
+    for raw in attributes:
+        value = raw.value
+        spec = resolve(raw.attribute)
+        if spec is None:
+            pseudo = _PSEUDO.get(raw.attribute.casefold())
+            if pseudo is None:
+                unknown.append(raw.attribute)
             else:
-                errors.append(FieldError(field=name, reason=f"{name}: {checked.reason}"))
-        elif name in READ_ONLY_ATTRIBUTES:
-            read_only.append(name)
+                submitted.append(SubmittedAttribute(attribute=pseudo, value=value))
+                _check_pseudo(pseudo, value, schema, specials=specials, read_only=read_only, errors=errors)
+            continue
+        name = spec.schema_name
+        submitted.append(SubmittedAttribute(attribute=name, value=value))
+        # Fast path for the common case, a plain-ASCII string for a text field; anything else (and any
+        # value it would refuse) goes through `normalize_value`, which gives the same answer for these.
+        if type(value) is str and spec.data_type is text:
+            stripped = value.strip()
+            max_length = spec.max_length
+            if stripped.isascii() and "\x00" not in stripped and (max_length is None or len(stripped) <= max_length):
+                values[name] = stripped
+                continue
+        checked = normalize_value(spec, value, contacts=contacts, default_country_code=country_code)
+        if isinstance(checked, str):
+            values[name] = checked
         else:
-            special = _check_special(name, value, schema)
-            if isinstance(special, Invalid):
-                errors.append(FieldError(field=name, reason=special.reason))
-            elif special:
-                specials[name] = special
+            errors.append(FieldError(field=name, reason=f"{name}: {checked.reason}"))
+    if unknown:
+        return unknown_attributes(unknown)
+    names = [attribute.attribute for attribute in submitted]
+    if len(set(names)) != len(names):
+        seen: set[str] = set()
+        repeated = [name for name in names if name in seen or seen.add(name)]  # type: ignore[func-returns-value]
+        listed = ", ".join(dict.fromkeys(repeated))
+        return invalid_input(f"Attribute(s) given more than once - {listed}", rule="R-V3")
     if errors:
         message = "; ".join(error.reason for error in errors)
         return invalid_input(message, rule=_rule_of(errors), field_errors=tuple(errors))
@@ -230,8 +221,28 @@ def _check_values(
         search_by=specials.get(SEARCH_BY),
         related_company_id=specials.get(RELATED_COMPANY_ID),
         read_only=tuple(read_only),
-        submitted=tuple([SubmittedAttribute(attribute=name, value=value) for name, _, value in named]),
+        submitted=tuple(submitted),
     )
+
+
+def _check_pseudo(  # noqa: PLR0913 - the attribute and the three collections it may land in
+    name: str,
+    value: AttributeValue,
+    schema: Schema,
+    *,
+    specials: dict[str, str],
+    read_only: list[str],
+    errors: list[FieldError],
+) -> None:
+    """Record a pseudo attribute: a read-only system field (R-B6), or ProspectId, SearchBy, RelatedCompanyId."""
+    if name in READ_ONLY_ATTRIBUTES:
+        read_only.append(name)
+        return
+    special = _check_special(name, value, schema)
+    if isinstance(special, Invalid):
+        errors.append(FieldError(field=name, reason=special.reason))
+    elif special:
+        specials[name] = special
 
 
 def _rule_of(errors: list[FieldError]) -> str:
