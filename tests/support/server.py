@@ -1,4 +1,4 @@
-"""A real `leadcapture serve` process on a free 127.0.0.1 port, over a SQLite file of the test's own."""
+"""A real `leadcapture serve` process on a free 127.0.0.1 port, over its own SQLite file or a given database."""
 
 from __future__ import annotations
 
@@ -67,9 +67,12 @@ def _start(args: list[str], base_url: str, log: Path) -> subprocess.Popen[bytes]
     raise RuntimeError(msg)
 
 
-def start_server(tmp_path: Path, *extra: str) -> RunningServer:
-    """Start `leadcapture serve` with `extra` options and read the first key it prints."""
-    database = f"sqlite:///{tmp_path / 'leads.db'}"
+def start_server(tmp_path: Path, *extra: str, database: str | None = None) -> RunningServer:
+    """Start `leadcapture serve` with `extra` options and read the first key it prints.
+
+    The database is a new SQLite file in `tmp_path` unless `database` names another (a PostgreSQL URL).
+    """
+    database = database or f"sqlite:///{tmp_path / 'leads.db'}"
     port = free_port()
     args = ["--database", database, "--port", str(port), *extra]
     base_url = f"http://127.0.0.1:{port}"
