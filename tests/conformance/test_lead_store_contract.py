@@ -30,6 +30,7 @@ from leadcapture import (
     Create,
     Engine,
     InMemoryLeadStore,
+    Lead,
     LeadStore,
     Reject,
     Schema,
@@ -119,6 +120,13 @@ def query(engine: Engine, attributes: object) -> CandidateQuery:
     """The candidate query the engine would send for `attributes`."""
     request, _ = engine.validate(attributes).unwrap()
     return candidate_query(request, engine.schema)
+
+
+def assert_visitor_id_finds_the_lead(store: LeadStore, lead: Lead) -> None:
+    """A capture with the converted visitor's id as ProspectId finds `lead`, and no visitor."""
+    candidates = store.find_candidates(CandidateQuery(prospect_id=VISITOR_ID, keys=(), related_company_id=None))
+    assert candidates.prospect == lead
+    assert candidates.visitor is None
 
 
 def _visitor() -> Visitor:
@@ -287,9 +295,7 @@ def test_convert_creates_the_lead_and_writes_visit_activities(store: LeadStore) 
     assert store.get_lead(VISITOR_ID) == decision.lead
     assert store.find_leads("EmailAddress", EMAIL_A) == (decision.lead,)
     assert store.activities(VISITOR_ID) == (decision.activity, *reversed(decision.visit_activities))
-    candidates = store.find_candidates(CandidateQuery(prospect_id=VISITOR_ID, keys=(), related_company_id=None))
-    assert candidates.prospect == decision.lead
-    assert candidates.visitor is None
+    assert_visitor_id_finds_the_lead(store, decision.lead)
 
 
 def test_convert_of_an_already_converted_visitor_conflicts(store: LeadStore) -> None:
@@ -365,9 +371,7 @@ def test_M6_saving_a_visitor_read_before_its_conversion_leaves_it_converted(stor
         converted=True,
     )
     assert store.get_lead(VISITOR_ID) == convert.lead
-    candidates = store.find_candidates(CandidateQuery(prospect_id=VISITOR_ID, keys=(), related_company_id=None))
-    assert candidates.prospect == convert.lead
-    assert candidates.visitor is None
+    assert_visitor_id_finds_the_lead(store, convert.lead)
 
 
 def test_M6_a_stale_unconverted_save_does_not_let_a_second_conversion_through(store: LeadStore) -> None:
