@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -30,6 +31,33 @@ class RunningServer:
     def keys(self) -> dict[str, str]:
         """The printed key as LeadSquared's query parameters."""
         return {"accessKey": self.access_key, "secretKey": self.secret_key}
+
+    def client(self, keys: dict[str, str] | None = None) -> httpx.Client:
+        """An HTTP client to this server sending `keys` (by default the printed key) as query parameters."""
+        return httpx.Client(base_url=self.base_url, params=keys or self.keys, timeout=30)
+
+    def issue_key(self, name: str) -> dict[str, str]:
+        """Another access key, made by `leadcapture keys create` on this server's database, as query parameters."""
+        made = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "leadcapture.entrypoints.cli",
+                "keys",
+                "create",
+                "--database",
+                self.database,
+                "--name",
+                name,
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        issued = json.loads(made.stdout)
+        return {"accessKey": issued["AccessKey"], "secretKey": issued["SecretKey"]}
 
     def stop(self) -> None:
         """Stop the server and wait for it."""
