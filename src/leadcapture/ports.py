@@ -84,7 +84,11 @@ class LeadStore(Protocol):
         ...
 
     def save_visitor(self, visitor: Visitor) -> None:
-        """Add or replace an anonymous visitor (and its visits)."""
+        """Add an anonymous visitor, or merge it into the stored one (adr/0026).
+
+        Merging never takes anything away: visits not stored yet are added (by visit id), and a visitor
+        once converted stays converted, whatever the saved snapshot says.
+        """
         ...
 
     def visitor(self, visitor_id: str) -> Visitor | None:

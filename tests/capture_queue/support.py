@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.support.api import capture_body
 
 from leadcapture.adapters.inbox import SQLInbox
 from leadcapture.adapters.sql import SQLTransaction
@@ -20,11 +20,6 @@ from leadcapture.service import Engine
 FINAL = {"Success", "FAILURE", "ERROR"}
 ACCESS_KEY = "in-process-key"
 """The access key requests queued in-process are sent with."""
-
-
-def body(**fields: str) -> bytes:
-    """A Lead.Capture body from attribute names and values."""
-    return json.dumps([{"Attribute": name, "Value": value} for name, value in fields.items()]).encode()
 
 
 def accept(engine: Engine, inbox: SQLInbox, attributes: bytes, behavior: str | None = None) -> str:
@@ -42,6 +37,13 @@ def accept(engine: Engine, inbox: SQLInbox, attributes: bytes, behavior: str | N
             now=engine.now(),
         )
     return request_id
+
+
+def submit(client: httpx.Client, **fields: str) -> str:
+    """`POST /lead/capture` of a body with these attributes; the RequestID it was accepted under."""
+    answer = client.post("/lead/capture", content=capture_body(**fields))
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["RequestID"])
 
 
 def statuses(client: httpx.Client, request_ids: list[str]) -> dict[str, dict[str, Any]]:

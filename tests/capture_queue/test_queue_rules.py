@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from tests.capture_queue.support import ACCESS_KEY, accept, body, start_worker, statuses, wait_until_final
+from tests.capture_queue.support import ACCESS_KEY, accept, start_worker, statuses, submit, wait_until_final
+from tests.support.api import activity_count, capture_body
 from tests.support.determinism import START, CountingIds
 from tests.support.server import RunningServer, start_server
 
@@ -63,10 +60,6 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
     running.stop()
 
 
-def _client(server: RunningServer) -> httpx.Client:
-    return httpx.Client(base_url=server.base_url, params=server.keys, timeout=30)
-
-
 def test_R_Q1_a_request_is_stored_durably_before_it_is_accepted(tmp_path: Path) -> None:
     """The 200 with a RequestID comes after the commit: a server killed right after it loses nothing.
 
@@ -74,8 +67,8 @@ def test_R_Q1_a_request_is_stored_durably_before_it_is_accepted(tmp_path: Path) 
     """
     server = start_server(tmp_path, "--rate-limit", "100000/1s", "--no-worker")
     try:
-        with _client(server) as client:
-            answer = client.post("/lead/capture", content=body(EmailAddress="durable@example.com"))
+        with server.client() as client:
+            answer = client.post("/lead/capture", content=capture_body(EmailAddress="durable@example.com"))
             broken = client.post("/lead/capture", content=b'{"EmailAddress": ')
         server.process.send_signal(signal.SIGKILL)
         server.process.wait(timeout=30)
@@ -102,12 +95,12 @@ def test_R_Q1_a_request_is_stored_durably_before_it_is_accepted(tmp_path: Path) 
 
 def test_R_Q2_status_reports_the_outcome_and_the_synchronous_answer(server: RunningServer) -> None:
     """Success carries Lead.Capture's answer; an MX error ends as FAILURE at once with its envelope."""
-    with _client(server) as client:
-        good = client.post("/lead/capture", content=body(EmailAddress="status@example.com")).json()["RequestID"]
-        bad = client.post("/lead/capture", content=body(EmailAddress="not-an-email")).json()["RequestID"]
+    with server.client() as client:
+        good = submit(client, EmailAddress="status@example.com")
+        bad = submit(client, EmailAddress="not-an-email")
         done = wait_until_final(client, [good, bad])
         unknown = client.get("/lead/status", params={"RequestId": "00000000-0000-7000-8000-000000000000"})
-        other_keys = _second_key(server)
+        other_keys = server.issue_key("another")
         foreign = client.get("/lead/status", params={"RequestId": good, **other_keys})
         lead = client.get(
             "/v2/LeadManagement.svc/Leads.GetByEmailaddress", params={"EmailAddress": "status@example.com"}
@@ -125,29 +118,6 @@ def test_R_Q2_status_reports_the_outcome_and_the_synchronous_answer(server: Runn
     assert unknown.status_code == 404
     assert unknown.json()["Status"] == "Error"
     assert foreign.status_code == 404  # only the access key that sent a request reads its status
-
-
-def _second_key(server: RunningServer) -> dict[str, str]:
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "leadcapture.entrypoints.cli",
-            "keys",
-            "create",
-            "--database",
-            server.database,
-            "--name",
-            "another",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    issued = json.loads(made.stdout)
-    return {"accessKey": issued["AccessKey"], "secretKey": issued["SecretKey"]}
 
 
 def _inbox_engine(path: Path, *, faults: int) -> tuple[FaultyEngine, SQLInbox, SettableClock]:
@@ -173,7 +143,7 @@ def test_R_Q3_system_faults_are_retried_on_the_backoff_schedule(sqlite_path: Pat
     ]
     engine, inbox, clock = _inbox_engine(sqlite_path, faults=2)
     worker = CaptureWorker(engine, inbox)
-    request_id = accept(engine, inbox, body(EmailAddress="retry@example.com"))
+    request_id = accept(engine, inbox, capture_body(EmailAddress="retry@example.com"))
     assert worker.run_once() == 1
     first = inbox.status(request_id, ACCESS_KEY)
     assert first is not None
@@ -196,7 +166,7 @@ def test_R_Q3_a_fault_after_the_last_retry_is_an_error(sqlite_path: Path) -> Non
     """With a schedule of two retries, the third fault ends the request as ERROR, and nothing is written."""
     engine, inbox, clock = _inbox_engine(sqlite_path, faults=100)
     worker = CaptureWorker(engine, inbox, retry_delays=parse_delays("1s,2s"))
-    request_id = accept(engine, inbox, body(EmailAddress="error@example.com"))
+    request_id = accept(engine, inbox, capture_body(EmailAddress="error@example.com"))
     for step in (0, 1, 2):
         clock.moment += timedelta(seconds=step)
         assert worker.run_once() == 1
@@ -211,7 +181,7 @@ def test_R_Q3_a_fault_after_the_last_retry_is_an_error(sqlite_path: Path) -> Non
 def test_R_Q3_a_fault_in_a_batch_is_charged_to_its_own_request(sqlite_path: Path) -> None:
     """A batch that meets a fault is undone and its requests are tried one by one: only one waits."""
     engine, inbox, _ = _inbox_engine(sqlite_path, faults=0)
-    ids = [accept(engine, inbox, body(EmailAddress=f"batch{n}@example.com")) for n in range(5)]
+    ids = [accept(engine, inbox, capture_body(EmailAddress=f"batch{n}@example.com")) for n in range(5)]
     engine.poison = b"batch0@"
     worker = CaptureWorker(engine, inbox)
     worker.drain()
@@ -221,13 +191,8 @@ def test_R_Q3_a_fault_in_a_batch_is_charged_to_its_own_request(sqlite_path: Path
 
 def test_R_Q4_requests_for_one_email_are_applied_in_acceptance_order(server: RunningServer) -> None:
     """50 requests for one email with increasing FirstName end with the last value, one activity each."""
-    with _client(server) as client:
-        ids = [
-            client.post("/lead/capture", content=body(EmailAddress="order@example.com", FirstName=f"n{n:02}")).json()[
-                "RequestID"
-            ]
-            for n in range(1, 51)
-        ]
+    with server.client() as client:
+        ids = [submit(client, EmailAddress="order@example.com", FirstName=f"n{n:02}") for n in range(1, 51)]
         done = wait_until_final(client, ids)
         lead = client.get(
             "/v2/LeadManagement.svc/Leads.GetByEmailaddress", params={"EmailAddress": "order@example.com"}
@@ -241,20 +206,12 @@ def test_R_Q4_requests_for_one_email_are_applied_in_acceptance_order(server: Run
 
 def test_R_Q4_four_postgres_workers_keep_the_order(tmp_path: Path, postgres_url: str) -> None:
     """50 requests for one email, queued first, then applied by 4 worker processes of 2 threads sharing the inbox."""
-    server = start_server(tmp_path, "--rate-limit", "100000/1s", "--no-worker", "--database", postgres_url)
+    server = start_server(tmp_path, "--rate-limit", "100000/1s", "--no-worker", database=postgres_url)
     workers = []
     try:
-        with _client(server) as client:
-            ids = [
-                client.post("/lead/capture", content=body(EmailAddress="pg@example.com", FirstName=f"n{n:02}")).json()[
-                    "RequestID"
-                ]
-                for n in range(1, 51)
-            ]
-            others = [
-                client.post("/lead/capture", content=body(EmailAddress=f"other{n}@example.com")).json()["RequestID"]
-                for n in range(50)
-            ]
+        with server.client() as client:
+            ids = [submit(client, EmailAddress="pg@example.com", FirstName=f"n{n:02}") for n in range(1, 51)]
+            others = [submit(client, EmailAddress=f"other{n}@example.com") for n in range(50)]
             workers = [start_worker(postgres_url, tmp_path / f"worker{n}.log", "--concurrency", "2") for n in range(4)]
             done = wait_until_final(client, ids + others)
             lead = client.get(
@@ -277,35 +234,29 @@ def test_R_Q4_four_postgres_workers_keep_the_order(tmp_path: Path, postgres_url:
 
 def test_R_Q5_a_resubmission_with_an_idempotency_key_returns_the_first_request_id(server: RunningServer) -> None:
     """Same key and body: the first RequestID and one capture; same key, other body: a 400 naming it."""
-    payload = body(EmailAddress="again@example.com")
-    with _client(server) as client:
+    payload = capture_body(EmailAddress="again@example.com")
+    with server.client() as client:
         first = client.post("/lead/capture", content=payload, headers={"Idempotency-Key": "form-7"})
         second = client.post("/lead/capture", content=payload, headers={"Idempotency-Key": "form-7"})
         other = client.post(
-            "/lead/capture", content=body(EmailAddress="x@example.com"), headers={"Idempotency-Key": "form-7"}
+            "/lead/capture", content=capture_body(EmailAddress="x@example.com"), headers={"Idempotency-Key": "form-7"}
         )
         wait_until_final(client, [first.json()["RequestID"]])
-        lead = client.get(
-            "/v2/LeadManagement.svc/Leads.GetByEmailaddress", params={"EmailAddress": "again@example.com"}
-        )
-        activities = client.post("/v2/ProspectActivity.svc/Retrieve", params={"leadId": lead.json()[0]["ProspectID"]})
+        activities = activity_count(client, "again@example.com")
     assert first.status_code == second.status_code == 200
     assert second.json()["RequestID"] == first.json()["RequestID"]
     assert second.headers["Idempotency-Replayed"] == "true"
     assert other.status_code == 400
     assert "Idempotency-Key" in other.json()["ExceptionMessage"]
-    assert activities.json()["RecordCount"] == 1
+    assert activities == 1
 
 
 def test_R_Q6_metrics_count_pending_delay_and_rate(tmp_path: Path) -> None:
     """Pending requests and the oldest one's wait while no worker runs; the rate once a worker drained them."""
     server = start_server(tmp_path, "--rate-limit", "100000/1s", "--no-worker")
     try:
-        with _client(server) as client:
-            ids = [
-                client.post("/lead/capture", content=body(EmailAddress=f"m{n}@example.com")).json()["RequestID"]
-                for n in range(3)
-            ]
+        with server.client() as client:
+            ids = [submit(client, EmailAddress=f"m{n}@example.com") for n in range(3)]
             waiting = client.get("/lead/capture/metrics").json()
             worker = start_worker(server.database, tmp_path / "worker.log")
             try:
@@ -328,10 +279,10 @@ def test_finished_requests_are_purged_after_the_keeping_time(sqlite_path: Path) 
     """Housekeeping deletes requests finished longer ago than `keep_finished` (7 days by default)."""
     engine, inbox, clock = _inbox_engine(sqlite_path, faults=0)
     worker = CaptureWorker(engine, inbox)
-    old = accept(engine, inbox, body(EmailAddress="old@example.com"))
+    old = accept(engine, inbox, capture_body(EmailAddress="old@example.com"))
     worker.drain()
     clock.moment = START + timedelta(days=6)
-    recent = accept(engine, inbox, body(EmailAddress="recent@example.com"))
+    recent = accept(engine, inbox, capture_body(EmailAddress="recent@example.com"))
     worker.drain()
     clock.moment = START + timedelta(days=7, seconds=1)
     worker.housekeeping()
@@ -346,9 +297,9 @@ def test_finished_requests_are_purged_after_the_keeping_time(sqlite_path: Path) 
 def test_R_Q6_metrics_measure_the_oldest_wait_and_the_last_minute(sqlite_path: Path) -> None:
     """MaxDelayInSeconds is the oldest pending request's age; the rate counts requests finished in the last 60 s."""
     engine, inbox, clock = _inbox_engine(sqlite_path, faults=0)
-    accept(engine, inbox, body(EmailAddress="first@example.com"))
+    accept(engine, inbox, capture_body(EmailAddress="first@example.com"))
     clock.moment = START + timedelta(seconds=30)
-    accept(engine, inbox, body(EmailAddress="second@example.com"))
+    accept(engine, inbox, capture_body(EmailAddress="second@example.com"))
     clock.moment = START + timedelta(seconds=90)
     waiting = inbox.metrics(clock.moment)
     CaptureWorker(engine, inbox).drain()

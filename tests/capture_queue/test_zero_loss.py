@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tests.capture_queue.support import body, start_worker, wait_until_final
+from tests.capture_queue.support import start_worker, wait_until_final
+from tests.support.api import capture_body
 from tests.support.server import start_server
 
 from leadcapture.core.names import LEAD_CAPTURE_EVENT_CODE
@@ -37,7 +38,7 @@ def _sender(base_url: str, keys: dict[str, str], numbers: range) -> list[str]:
     accepted = []
     with httpx.Client(base_url=base_url, params=keys, timeout=10) as client:
         for number in numbers:
-            payload = body(EmailAddress=f"z{number % EMAILS}@example.com", FirstName=f"f{number}")
+            payload = capture_body(EmailAddress=f"z{number % EMAILS}@example.com", FirstName=f"f{number}")
             deadline = time.monotonic() + 120
             while True:
                 try:

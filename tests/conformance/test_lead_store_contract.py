@@ -30,6 +30,7 @@ from leadcapture import (
     Create,
     Engine,
     InMemoryLeadStore,
+    Lead,
     LeadStore,
     Reject,
     Schema,
@@ -119,6 +120,13 @@ def query(engine: Engine, attributes: object) -> CandidateQuery:
     """The candidate query the engine would send for `attributes`."""
     request, _ = engine.validate(attributes).unwrap()
     return candidate_query(request, engine.schema)
+
+
+def assert_visitor_id_finds_the_lead(store: LeadStore, lead: Lead) -> None:
+    """A capture with the converted visitor's id as ProspectId finds `lead`, and no visitor."""
+    candidates = store.find_candidates(CandidateQuery(prospect_id=VISITOR_ID, keys=(), related_company_id=None))
+    assert candidates.prospect == lead
+    assert candidates.visitor is None
 
 
 def _visitor() -> Visitor:
@@ -287,9 +295,7 @@ def test_convert_creates_the_lead_and_writes_visit_activities(store: LeadStore) 
     assert store.get_lead(VISITOR_ID) == decision.lead
     assert store.find_leads("EmailAddress", EMAIL_A) == (decision.lead,)
     assert store.activities(VISITOR_ID) == (decision.activity, *reversed(decision.visit_activities))
-    candidates = store.find_candidates(CandidateQuery(prospect_id=VISITOR_ID, keys=(), related_company_id=None))
-    assert candidates.prospect == decision.lead
-    assert candidates.visitor is None
+    assert_visitor_id_finds_the_lead(store, decision.lead)
 
 
 def test_convert_of_an_already_converted_visitor_conflicts(store: LeadStore) -> None:
@@ -311,6 +317,74 @@ def test_second_of_two_racing_converts_conflicts(store: LeadStore) -> None:
     assert_conflict(store, second)
     assert store.get_lead(VISITOR_ID) == first.lead
     assert len(store.activities(VISITOR_ID)) == 1 + len(_visitor().visits)
+
+
+# Saving visitors: a merge that takes nothing away --------------------------------------------------------------
+
+
+def _later_visit(number: int) -> Visit:
+    """A visit after those of `_visitor()`, the `number`th of the later ones."""
+    return Visit(
+        id=f"f1000000-0000-4000-8000-00000000000{number}",
+        visited_on=START + timedelta(hours=number),
+        page_url=f"https://example.com/later-{number}",
+    )
+
+
+def _with_visit(visitor: Visitor, visit: Visit) -> Visitor:
+    """`visitor` with `visit` appended, as a Visit request builds the visitor it saves."""
+    return msgspec.structs.replace(visitor, visits=(*visitor.visits, visit))
+
+
+def test_W1_saving_a_stale_visitor_keeps_the_visit_another_writer_added(store: LeadStore) -> None:
+    """Two visits decided on one read of the visitor are both kept, whichever is saved last."""
+    store.save_visitor(_visitor())
+    snapshot = store.visitor(VISITOR_ID)
+    assert snapshot is not None
+    store.save_visitor(_with_visit(snapshot, _later_visit(2)))
+    store.save_visitor(_with_visit(snapshot, _later_visit(1)))
+    assert store.visitor(VISITOR_ID) == Visitor(
+        id=VISITOR_ID,
+        visits=(*_visitor().visits, _later_visit(1), _later_visit(2)),
+    )
+
+
+def test_W1_saving_a_visitor_again_keeps_one_copy_of_each_visit(store: LeadStore) -> None:
+    """A visit saved twice, or a visitor saved with fewer visits than stored, neither doubles nor drops one."""
+    store.save_visitor(_visitor())
+    store.save_visitor(_visitor())
+    store.save_visitor(Visitor(id=VISITOR_ID))
+    assert store.visitor(VISITOR_ID) == _visitor()
+
+
+def test_M6_saving_a_visitor_read_before_its_conversion_leaves_it_converted(store: LeadStore) -> None:
+    """A visit decided before a capture converted the visitor adds its visit but does not un-convert it."""
+    store.save_visitor(_visitor())
+    snapshot = store.visitor(VISITOR_ID)
+    assert snapshot is not None
+    convert = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    apply_ok(store, convert)
+    store.save_visitor(_with_visit(snapshot, _later_visit(1)))
+    assert store.visitor(VISITOR_ID) == Visitor(
+        id=VISITOR_ID,
+        visits=(*_visitor().visits, _later_visit(1)),
+        converted=True,
+    )
+    assert store.get_lead(VISITOR_ID) == convert.lead
+    assert_visitor_id_finds_the_lead(store, convert.lead)
+
+
+def test_M6_a_stale_unconverted_save_does_not_let_a_second_conversion_through(store: LeadStore) -> None:
+    """Once converted, a visitor saved again as unconverted still refuses a Convert decided before."""
+    store.save_visitor(_visitor())
+    late = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "FirstName": "Late"})
+    store.save_visitor(msgspec.structs.replace(_visitor(), converted=True))
+    store.save_visitor(_with_visit(_visitor(), _later_visit(1)))
+    assert_conflict(store, late)
+    stored = store.visitor(VISITOR_ID)
+    assert stored is not None
+    assert stored.converted
+    assert store.get_lead(VISITOR_ID) is None
 
 
 # Reject --------------------------------------------------------------------------------------------------------

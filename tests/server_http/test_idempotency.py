@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
+from tests.support.api import activity_count, capture_body
 from tests.support.server import RunningServer
 
 CAPTURE = "/v2/LeadManagement.svc/Lead.Capture"
 
 
 def _body(email: str, first_name: str = "Ann") -> bytes:
-    return json.dumps(
-        [{"Attribute": "EmailAddress", "Value": email}, {"Attribute": "FirstName", "Value": first_name}]
-    ).encode()
-
-
-def _client(server: RunningServer, keys: dict[str, str] | None = None) -> httpx.Client:
-    return httpx.Client(base_url=server.base_url, params=keys or server.keys, timeout=30)
-
-
-def _activity_count(client: httpx.Client, email: str) -> int:
-    leads = client.get("/v2/LeadManagement.svc/Leads.GetByEmailaddress", params={"EmailAddress": email}).json()
-    assert len(leads) == 1
-    found = client.post("/v2/ProspectActivity.svc/Retrieve", params={"leadId": leads[0]["ProspectID"]})
-    return int(found.json()["RecordCount"])
+    return capture_body(EmailAddress=email, FirstName=first_name)
 
 
 def test_R_Q5_lead_capture_retry_with_the_same_key_replays_the_first_answer(server: RunningServer) -> None:
     """The retry answers the same status and body, marked as a replay, and captures nothing more."""
-    with _client(server) as client:
+    with server.client() as client:
         first = client.post(CAPTURE, content=_body("replay@example.com"), headers={"Idempotency-Key": "sync-1"})
         retry = client.post(CAPTURE, content=_body("replay@example.com"), headers={"Idempotency-Key": "sync-1"})
-        activities = _activity_count(client, "replay@example.com")
+        activities = activity_count(client, "replay@example.com")
     assert first.status_code == retry.status_code == 200
     assert retry.content == first.content
     assert "Idempotency-Replayed" not in first.headers
@@ -45,7 +29,7 @@ def test_R_Q5_lead_capture_retry_with_the_same_key_replays_the_first_answer(serv
 
 def test_R_Q5_lead_capture_same_key_with_another_body_is_a_400(server: RunningServer) -> None:
     """Reusing a key for a different request is refused with the envelope naming the key; nothing changes."""
-    with _client(server) as client:
+    with server.client() as client:
         client.post(CAPTURE, content=_body("conflict@example.com"), headers={"Idempotency-Key": "sync-2"})
         other = client.post(
             CAPTURE, content=_body("conflict@example.com", "Bob"), headers={"Idempotency-Key": "sync-2"}
@@ -63,7 +47,7 @@ def test_R_Q5_lead_capture_same_key_with_another_body_is_a_400(server: RunningSe
 
 def test_R_Q5_lead_capture_error_answers_are_replayed_too(server: RunningServer) -> None:
     """A 400 is the request's answer: the retry gets the same 400 without deciding again."""
-    with _client(server) as client:
+    with server.client() as client:
         first = client.post(CAPTURE, content=_body("not-an-email"), headers={"Idempotency-Key": "sync-3"})
         retry = client.post(CAPTURE, content=_body("not-an-email"), headers={"Idempotency-Key": "sync-3"})
     assert first.status_code == retry.status_code == 400
@@ -76,45 +60,26 @@ def test_R_Q5_lead_capture_racing_retries_capture_once(server: RunningServer) ->
     payload = _body("race@example.com")
 
     def send(_: int) -> bytes:
-        with _client(server) as client:
+        with server.client() as client:
             answer = client.post(CAPTURE, content=payload, headers={"Idempotency-Key": "sync-race"})
             assert answer.status_code == 200
             return answer.content
 
     with ThreadPoolExecutor(8) as pool:
         answers = set(pool.map(send, range(8)))
-    with _client(server) as client:
-        activities = _activity_count(client, "race@example.com")
+    with server.client() as client:
+        activities = activity_count(client, "race@example.com")
     assert len(answers) == 1
     assert activities == 1
 
 
 def test_R_Q5_keys_belong_to_one_access_key(server: RunningServer) -> None:
     """Another access key using the same Idempotency-Key gets its own capture, not the first caller's answer."""
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "leadcapture.entrypoints.cli",
-            "keys",
-            "create",
-            "--database",
-            server.database,
-            "--name",
-            "second",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    second = json.loads(made.stdout)
-    second_keys = {"accessKey": second["AccessKey"], "secretKey": second["SecretKey"]}
-    with _client(server) as client, _client(server, second_keys) as other:
+    second_keys = server.issue_key("second")
+    with server.client() as client, server.client(second_keys) as other:
         mine = client.post(CAPTURE, content=_body("shared-key@example.com"), headers={"Idempotency-Key": "same"})
         theirs = other.post(CAPTURE, content=_body("shared-key@example.com"), headers={"Idempotency-Key": "same"})
-        activities = _activity_count(client, "shared-key@example.com")
+        activities = activity_count(client, "shared-key@example.com")
     assert mine.status_code == theirs.status_code == 200
     assert "Idempotency-Replayed" not in theirs.headers
     assert activities == 2
@@ -122,7 +87,7 @@ def test_R_Q5_keys_belong_to_one_access_key(server: RunningServer) -> None:
 
 def test_R_Q5_bad_idempotency_keys_are_400(server: RunningServer) -> None:
     """An empty key or one over 255 characters is refused with the envelope on both endpoints."""
-    with _client(server) as client:
+    with server.client() as client:
         answers = [
             client.post(path, content=_body("badkey@example.com"), headers={"Idempotency-Key": key})
             for path in (CAPTURE, "/lead/capture")
@@ -138,7 +103,7 @@ def test_R_Q5_bad_idempotency_keys_are_400(server: RunningServer) -> None:
 
 def test_R_Q5_async_capture_retry_returns_the_first_request_id(server: RunningServer) -> None:
     """/lead/capture with a used key and the same body answers the first RequestID; another body is a 400."""
-    with _client(server) as client:
+    with server.client() as client:
         first = client.post("/lead/capture", content=_body("async-key@example.com"), headers={"Idempotency-Key": "a-1"})
         retry = client.post("/lead/capture", content=_body("async-key@example.com"), headers={"Idempotency-Key": "a-1"})
         other = client.post(

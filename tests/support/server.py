@@ -1,7 +1,8 @@
-"""A real `leadcapture serve` process on a free 127.0.0.1 port, over a SQLite file of the test's own."""
+"""A real `leadcapture serve` process on a free 127.0.0.1 port, over its own SQLite file or a given database."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -30,6 +31,33 @@ class RunningServer:
     def keys(self) -> dict[str, str]:
         """The printed key as LeadSquared's query parameters."""
         return {"accessKey": self.access_key, "secretKey": self.secret_key}
+
+    def client(self, keys: dict[str, str] | None = None) -> httpx.Client:
+        """An HTTP client to this server sending `keys` (by default the printed key) as query parameters."""
+        return httpx.Client(base_url=self.base_url, params=keys or self.keys, timeout=30)
+
+    def issue_key(self, name: str) -> dict[str, str]:
+        """Another access key, made by `leadcapture keys create` on this server's database, as query parameters."""
+        made = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "leadcapture.entrypoints.cli",
+                "keys",
+                "create",
+                "--database",
+                self.database,
+                "--name",
+                name,
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        issued = json.loads(made.stdout)
+        return {"accessKey": issued["AccessKey"], "secretKey": issued["SecretKey"]}
 
     def stop(self) -> None:
         """Stop the server and wait for it."""
@@ -67,9 +95,12 @@ def _start(args: list[str], base_url: str, log: Path) -> subprocess.Popen[bytes]
     raise RuntimeError(msg)
 
 
-def start_server(tmp_path: Path, *extra: str) -> RunningServer:
-    """Start `leadcapture serve` with `extra` options and read the first key it prints."""
-    database = f"sqlite:///{tmp_path / 'leads.db'}"
+def start_server(tmp_path: Path, *extra: str, database: str | None = None) -> RunningServer:
+    """Start `leadcapture serve` with `extra` options and read the first key it prints.
+
+    The database is a new SQLite file in `tmp_path` unless `database` names another (a PostgreSQL URL).
+    """
+    database = database or f"sqlite:///{tmp_path / 'leads.db'}"
     port = free_port()
     args = ["--database", database, "--port", str(port), *extra]
     base_url = f"http://127.0.0.1:{port}"

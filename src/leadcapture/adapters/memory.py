@@ -180,9 +180,21 @@ class InMemoryLeadStore:
             return True
 
     def save_visitor(self, visitor: Visitor) -> None:
-        """Add or replace an anonymous visitor."""
+        """Add a visitor, or merge it into the stored one: its new visits are added, a conversion is kept.
+
+        As in the SQL stores, nothing stored is taken away, so saving a snapshot read before another
+        transaction converted the visitor or recorded a visit keeps both (adr/0026).
+        """
         with self._lock:
-            self._set(self._visitors, visitor.id, visitor)
+            stored = self._visitors.get(visitor.id) or Visitor(id=visitor.id)
+            visits = {visit.id: visit for visit in visitor.visits} | {visit.id: visit for visit in stored.visits}
+            merged = Visitor(
+                id=visitor.id,
+                # Oldest first, ties by id: the order the SQL stores read visits back in.
+                visits=tuple(sorted(visits.values(), key=lambda visit: (visit.visited_on, visit.id))),
+                converted=stored.converted or visitor.converted,
+            )
+            self._set(self._visitors, visitor.id, merged)
 
     def add_account(self, account: Account) -> None:
         """Add an account leads can be linked to."""

@@ -281,13 +281,15 @@ class Statements:
         )
         self.activities = sql(f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE lead_id = ? ORDER BY seq DESC")
         self.convert_visitor = sql("UPDATE visitors SET converted = ? WHERE id = ? AND converted = ?")
+        # A visitor is saved from a snapshot read before the write, while a capture may convert it and other
+        # visits may be recorded: `converted` only ever turns true, and visits are only ever added (adr/0026).
         self.upsert_visitor = sql(
             "INSERT INTO visitors (id, converted) VALUES (?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET converted = excluded.converted",
+            " ON CONFLICT (id) DO UPDATE SET converted = visitors.converted OR excluded.converted",
         )
-        self.delete_visits = sql("DELETE FROM visits WHERE visitor_id = ?")
         self.insert_visit = sql(
-            "INSERT INTO visits (id, visitor_id, visited_on, page_url, referrer, source) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO visits (id, visitor_id, visited_on, page_url, referrer, source) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
         )
         self.insert_account = sql(
             "INSERT INTO accounts (id, name, created_on) VALUES (?, ?, ?)"
@@ -566,10 +568,13 @@ class SQLTransaction:
         return self._cur.rowcount == 1
 
     def save_visitor(self, visitor: Visitor) -> None:
-        """Add or replace a visitor and its visits."""
+        """Add a visitor, or merge it into the stored one: its new visits are added, a conversion is kept.
+
+        Nothing stored is taken away, so saving a snapshot read before another transaction converted the
+        visitor or recorded a visit keeps both (adr/0026).
+        """
         cur, sql = self._cur, self._sql
         cur.execute(sql.upsert_visitor, (visitor.id, visitor.converted))
-        cur.execute(sql.delete_visits, (visitor.id,))
         for visit in visitor.visits:
             cur.execute(
                 sql.insert_visit,

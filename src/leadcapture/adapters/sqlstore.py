@@ -66,7 +66,7 @@ class SQLStoreBase(ABC):
             return tx.activities(lead_id.lower())
 
     def save_visitor(self, visitor: Visitor) -> None:
-        """Add or replace an anonymous visitor and its visits."""
+        """Add an anonymous visitor, or merge its new visits and its conversion into the stored one."""
         with self.transaction() as tx:
             tx.save_visitor(visitor)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import functools
+import inspect
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final, NamedTuple
 
 import msgspec
 import typer
@@ -148,6 +150,9 @@ SecretKeyOption = Annotated[
     str | None, typer.Option("--secret-key", envvar="LEADCAPTURE_SECRET_KEY", help="Secret key, with --url.")
 ]
 ConfigOption = Annotated[str | None, typer.Option("--config", help="Schema config file (TOML), with --database.")]
+ImportFileArgument = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="CSV (with a header) or JSONL file.")
+]
 MapOption = Annotated[
     list[str] | None,
     typer.Option("--map", help='Column=Attribute, e.g. "E-mail=EmailAddress"; repeatable.'),
@@ -160,8 +165,53 @@ FormatOption = Annotated[str | None, typer.Option("--format", help="csv or jsonl
 ProgressOption = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a live progress bar.")]
 
 
+class Target(NamedTuple):
+    """Where captures go: the database (read with the schema of `config`), or the HTTP API at `url`."""
+
+    database: str
+    url: str | None
+    access_key: str | None
+    secret_key: str | None
+    config: str | None
+
+
+_TARGET_OPTIONS: Final = tuple(
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=option, default=default)
+    for name, option, default in (
+        ("database", DatabaseOption, DEFAULT_DATABASE_URL),
+        ("url", UrlOption, None),
+        ("access_key", AccessKeyOption, None),
+        ("secret_key", SecretKeyOption, None),
+        ("config", ConfigOption, None),
+    )
+)
+"""The options that make a `Target`, in `Target`'s order, as Typer reads them from a signature."""
+
+
+def with_target_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`command`, whose `target: Target` parameter the command line gives as the `_TARGET_OPTIONS`.
+
+    Typer builds a command's options from its signature, so the signature shown to Typer has the target
+    options where `target` stood; the commands that send captures declare them once, here.
+    """
+    parameters: list[inspect.Parameter] = []
+    for parameter in inspect.signature(command, eval_str=True).parameters.values():
+        if parameter.name == "target":
+            parameters.extend(_TARGET_OPTIONS)
+        else:
+            parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+
+    @functools.wraps(command)
+    def run(**options: Any) -> None:
+        command(target=Target(*(options.pop(option.name) for option in _TARGET_OPTIONS)), **options)
+
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined] # read by inspect.signature
+    return run
+
+
 @app.command("capture")
-def capture(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer declares them
+@with_target_options
+def capture(
     file: Annotated[
         Path | None,
         typer.Argument(help='JSON file: {"Name": value, ...} or LeadSquared\'s [{"Attribute","Value"}] list.'),
@@ -169,17 +219,14 @@ def capture(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer declar
     pairs: Annotated[list[str] | None, typer.Option("--set", help="Attribute=Value; repeatable.")] = None,
     behavior: BehaviorOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the decision; write nothing.")] = False,
-    database: DatabaseOption = DEFAULT_DATABASE_URL,
-    url: UrlOption = None,
-    access_key: AccessKeyOption = None,
-    secret_key: SecretKeyOption = None,
-    config: ConfigOption = None,
+    *,
+    target: Target,
 ) -> None:
     """Capture one lead and print the receipt as JSON; with --dry-run print the decision instead."""
     from leadcapture.client import ApiError, LeadCaptureError
 
     attributes = _attributes(file, pairs or [])
-    with _client(database, url, access_key, secret_key, config) as client:
+    with _client(target) as client:
         try:
             answer: object = client.preview(attributes, behavior) if dry_run else client.capture(attributes, behavior)
         except ApiError as exc:
@@ -193,18 +240,16 @@ def capture(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer declar
 
 
 @app.command("import")
-def import_file(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer declares them
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (with a header) or JSONL file.")],
+@with_target_options
+def import_file(  # noqa: PLR0913 - one option per setting, as Typer declares them
+    file: ImportFileArgument,
+    *,
     mapping: MapOption = None,
     behavior: BehaviorOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what the import would do; write nothing.")] = False,
     report: ReportOption = None,
     batch_size: BatchSizeOption = 1000,
-    database: DatabaseOption = DEFAULT_DATABASE_URL,
-    url: UrlOption = None,
-    access_key: AccessKeyOption = None,
-    secret_key: SecretKeyOption = None,
-    config: ConfigOption = None,
+    target: Target,
     file_format: FormatOption = None,
     progress: ProgressOption = True,
 ) -> None:
@@ -216,15 +261,17 @@ def import_file(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer de
         dry_run=dry_run,
         report=report,
         batch_size=batch_size,
-        target=(database, url, access_key, secret_key, config),
+        target=target,
         file_format=file_format,
         progress=progress,
     )
 
 
 @app.command("preview")
-def preview_file(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer declares them
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV (with a header) or JSONL file.")],
+@with_target_options
+def preview_file(  # noqa: PLR0913 - one option per setting, as Typer declares them
+    file: ImportFileArgument,
+    *,
     mapping: MapOption = None,
     behavior: BehaviorOption = None,
     report: Annotated[
@@ -232,11 +279,7 @@ def preview_file(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer d
         typer.Option("--report", help="Where the per-row report goes (default: FILE.preview.jsonl beside FILE)."),
     ] = None,
     batch_size: BatchSizeOption = 1000,
-    database: DatabaseOption = DEFAULT_DATABASE_URL,
-    url: UrlOption = None,
-    access_key: AccessKeyOption = None,
-    secret_key: SecretKeyOption = None,
-    config: ConfigOption = None,
+    target: Target,
     file_format: FormatOption = None,
     progress: ProgressOption = True,
 ) -> None:
@@ -248,7 +291,7 @@ def preview_file(  # noqa: PLR0913, PLR0917 - one option per setting, as Typer d
         dry_run=True,
         report=report if report is not None else file.with_name(file.stem + ".preview.jsonl"),
         batch_size=batch_size,
-        target=(database, url, access_key, secret_key, config),
+        target=target,
         file_format=file_format,
         progress=progress,
     )
@@ -383,10 +426,6 @@ def _create_key(database: str, name: str) -> IssuedKey:
     return issued
 
 
-Target = tuple[str, str | None, str | None, str | None, str | None]
-"""Where captures go: (database URL, API URL, access key, secret key, schema config)."""
-
-
 def _attributes(file: Path | None, pairs: list[str]) -> dict[str, Any] | list[Any]:
     """The capture's attributes: the JSON file's, then each `--set Attribute=Value` pair."""
     loaded: Any = {}
@@ -409,24 +448,18 @@ def _attributes(file: Path | None, pairs: list[str]) -> dict[str, Any] | list[An
 
 
 @contextmanager
-def _client(
-    database: str,
-    url: str | None,
-    access_key: str | None,
-    secret_key: str | None,
-    config: str | None,
-) -> Iterator[LeadCaptureClient]:
-    """A client through HTTP when `url` is given, else in-process over the database."""
+def _client(target: Target) -> Iterator[LeadCaptureClient]:
+    """A client through HTTP when the target has a URL, else in-process over its database."""
     from leadcapture.client import LeadCaptureClient
     from leadcapture.transports import HTTPTransport, LocalTransport
 
-    if url is not None:
-        if not access_key or not secret_key:
+    if target.url is not None:
+        if not target.access_key or not target.secret_key:
             raise typer.BadParameter("--url needs --access-key and --secret-key", param_hint="--url")
-        with LeadCaptureClient(HTTPTransport(url, access_key, secret_key)) as client:
+        with LeadCaptureClient(HTTPTransport(target.url, target.access_key, target.secret_key)) as client:
             yield client
         return
-    with _engine(database, config) as engine, LeadCaptureClient(LocalTransport(engine)) as client:
+    with _engine(target.database, target.config) as engine, LeadCaptureClient(LocalTransport(engine)) as client:
         yield client
 
 
@@ -455,12 +488,11 @@ def _engine(database: str, config: str | None) -> Iterator[Engine]:
 def _applier(target: Target, behavior: str | None, *, dry_run: bool) -> Iterator[RowApplier]:
     from leadcapture.entrypoints.importer import ClientApplier, DatabaseApplier
 
-    database, url, access_key, secret_key, config = target
-    if url is not None:
-        with _client(database, url, access_key, secret_key, config) as client:
+    if target.url is not None:
+        with _client(target) as client:
             yield ClientApplier(client, behavior=behavior, dry_run=dry_run)
         return
-    with _engine(database, config) as engine:
+    with _engine(target.database, target.config) as engine:
         yield DatabaseApplier(engine, behavior=behavior, dry_run=dry_run)
 
 
