@@ -305,3 +305,22 @@ def test_a_file_that_is_not_utf8_stops_with_an_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot read it as csv in UTF-8" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_import_into_sqlite_reads_without_a_memory_map(tmp_path: Path, dry_run: bool) -> None:
+    """`import` and `preview` open SQLite with no memory map, so the file's pages never count in their memory."""
+    from leadcapture.adapters.sqlite import SQLiteLeadStore
+    from leadcapture.entrypoints.cli import IMPORT_MEMORY_MAP_BYTES, Target, _applier
+    from leadcapture.entrypoints.importer import DatabaseApplier
+
+    database = f"sqlite:///{tmp_path / 'leads.db'}"
+    target = Target(database=database, url=None, access_key=None, secret_key=None, config=None)
+    with _applier(target, None, dry_run=dry_run) as applier:
+        assert isinstance(applier, DatabaseApplier)
+        store = applier.engine.store
+        assert isinstance(store, SQLiteLeadStore)
+        with store.transaction() as tx:
+            (in_use,) = tx.raw_cursor().execute("PRAGMA mmap_size").fetchone()
+    assert IMPORT_MEMORY_MAP_BYTES == 0
+    assert in_use == 0

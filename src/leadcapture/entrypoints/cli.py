@@ -44,6 +44,9 @@ DatabaseOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
+IMPORT_MEMORY_MAP_BYTES: Final = 0
+"""`import` and `preview` read a SQLite file without a memory map, so that their resident memory stays bounded."""
+
 
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
@@ -464,7 +467,7 @@ def _client(target: Target) -> Iterator[LeadCaptureClient]:
 
 
 @contextmanager
-def _engine(database: str, config: str | None) -> Iterator[Engine]:
+def _engine(database: str, config: str | None, *, memory_map_bytes: int | None = None) -> Iterator[Engine]:
     """An engine over the database, with the schema of `config` if given; the store is closed at the end."""
     from leadcapture.adapters import open_store
     from leadcapture.config import load_schema
@@ -477,7 +480,7 @@ def _engine(database: str, config: str | None) -> Iterator[Engine]:
         if isinstance(loaded, Failure):
             _bad_config(loaded.failure().message)
         schema = loaded.unwrap()
-    store = open_store(database)
+    store = open_store(database, memory_map_bytes=memory_map_bytes)
     try:
         yield Engine(store=store, schema=schema)
     finally:
@@ -492,7 +495,9 @@ def _applier(target: Target, behavior: str | None, *, dry_run: bool) -> Iterator
         with _client(target) as client:
             yield ClientApplier(client, behavior=behavior, dry_run=dry_run)
         return
-    with _engine(target.database, target.config) as engine:
+    # An import reads the whole database file over its run; through a memory map those pages would count in
+    # the process's resident memory, so it reads through SQLite's bounded page cache instead.
+    with _engine(target.database, target.config, memory_map_bytes=IMPORT_MEMORY_MAP_BYTES) as engine:
         yield DatabaseApplier(engine, behavior=behavior, dry_run=dry_run)
 
 
