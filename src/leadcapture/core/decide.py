@@ -164,19 +164,34 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
 
 
 def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
-    plan = plan_update(lead, ctx.request, ctx.behavior, ctx.schema)
-    cleared = [c.field for c in plan.changes if not c.new and (spec := ctx.schema.get(c.field)) and spec.is_mandatory]
+    schema = ctx.schema
+    plan = plan_update(lead, ctx.request, ctx.behavior, schema)
+    # One pass over the changes gathers what the checks below need.
+    cleared: list[str] = []
+    changed_unique: dict[str, str] = {}
+    company = lead.related_company_id
+    reindex = False
+    unique_fields, indexed = schema.unique_fields, schema.indexed_fields
+    for change in plan.changes:
+        name, new = change.field, change.new
+        if name == RELATED_COMPANY_ID:
+            company = new
+            continue
+        if not new:
+            spec = schema.get(name)
+            if spec is not None and spec.is_mandatory:
+                cleared.append(name)
+        elif name in unique_fields:
+            changed_unique[name] = new
+        reindex = reindex or name in indexed
     if cleared:
         return _reject(ctx, match, mandatory_missing(cleared))
-    fields = apply_changes(lead.fields, plan.changes)
-    changed_unique = {c.field: c.new for c in plan.changes if c.new and c.field in ctx.schema.unique_fields}
     clash = _unique_clash(ctx, match, changed_unique, lead_id=lead.id)
     if clash is not None:
         return clash
-    company = next((c.new for c in plan.changes if c.field == RELATED_COMPANY_ID), lead.related_company_id)
-    indexed = ctx.schema.indexed_fields
-    previous = index_entries(ctx.schema, lead.fields)
-    index = index_entries(ctx.schema, fields) if any(c.field in indexed for c in plan.changes) else previous
+    fields = apply_changes(lead.fields, plan.changes)
+    previous = index_entries(schema, lead.fields)
+    index = index_entries(schema, fields) if reindex else previous
     updated = msgspec.structs.replace(
         lead,
         fields=fields,
@@ -239,7 +254,8 @@ def _capture_activity(  # noqa: PLR0913 - the activity's parts, the last one key
     *,
     rule: str | None = None,
 ) -> Activity:
-    source = {name: value for name, value in ctx.request.values.items() if value and name in ctx.schema.source_fields}
+    source_fields = ctx.schema.source_fields
+    source = {name: value for name, value in ctx.request.values.items() if value and name in source_fields}
     return Activity(
         id=ctx.ids.activity_id,
         lead_id=lead_id,

@@ -77,27 +77,24 @@ _EPOCH: Final = datetime.min.replace(tzinfo=UTC)
 def search_order(request: CaptureRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The identifiers to search, in order, and notes on a SearchBy that is ignored (R-M2, R-M3)."""
     values = request.values
-    given = [
-        name
-        for name, value in ((PROSPECT_ID, request.prospect_id), (EMAIL, values.get(EMAIL)), (PHONE, values.get(PHONE)))
-        if value
-    ]
-    notes: list[str] = []
+    given: list[str] = []
+    if request.prospect_id:
+        given.append(PROSPECT_ID)
+    if values.get(EMAIL):
+        given.append(EMAIL)
+    if values.get(PHONE):
+        given.append(PHONE)
     search_by = request.search_by
-    if search_by is not None:
-        if not values.get(search_by):
-            notes.append(f"SearchBy {search_by} ignored: the request has no value for it (R-M3)")
-        elif len(given) == len(_IDENTIFIERS):
-            notes.append("SearchBy ignored: ProspectId, EmailAddress and Phone are all given (R-M3)")
-        else:
-            given = [search_by, *(name for name in given if name != search_by)]
+    if search_by is None:
+        return tuple(given), ()
+    notes: list[str] = []
+    if not values.get(search_by):
+        notes.append(f"SearchBy {search_by} ignored: the request has no value for it (R-M3)")
+    elif len(given) == len(_IDENTIFIERS):
+        notes.append("SearchBy ignored: ProspectId, EmailAddress and Phone are all given (R-M3)")
+    else:
+        given = [search_by, *(name for name in given if name != search_by)]
     return tuple(given), tuple(notes)
-
-
-def _identifier_value(request: CaptureRequest, name: str) -> str:
-    if name == PROSPECT_ID:
-        return request.prospect_id or ""
-    return request.values.get(name, "")
 
 
 def resolve_match(request: CaptureRequest, candidates: Candidates) -> Match:
@@ -107,8 +104,10 @@ def resolve_match(request: CaptureRequest, candidates: Candidates) -> Match:
         return Match(rule="R-M1", notes=notes)
     lookups: list[IdentifierLookup] = []
     found: Match | None = None
+    values = request.values
+    holders = candidates.holders
     for name in order:
-        value = _identifier_value(request, name)
+        value = (request.prospect_id or "") if name == PROSPECT_ID else values.get(name, "")
         if found is not None:
             lookups.append(IdentifierLookup(identifier=name, value=value, found="not searched"))
             continue
@@ -116,18 +115,29 @@ def resolve_match(request: CaptureRequest, candidates: Candidates) -> Match:
             found, lookup, note = _by_prospect_id(request, candidates, value)
             notes = (*notes, *note)
         else:
-            leads = candidates.holders.get(name, ())
-            lookup = IdentifierLookup(
-                identifier=name,
-                value=value,
-                found="lead" if leads else "nothing",
-                lead_ids=tuple(lead.id for lead in leads),
-            )
+            leads = holders.get(name, ())
             if leads:
+                lookup = IdentifierLookup(
+                    identifier=name,
+                    value=value,
+                    found="lead",
+                    lead_ids=tuple([lead.id for lead in leads]),
+                )
                 found = Match(rule="R-M8", lead=most_recently_active(leads), matched_by=name)
+            else:
+                lookup = IdentifierLookup(identifier=name, value=value, found="nothing")
         lookups.append(lookup)
-    decided = found if found is not None else Match(rule="R-M9")
-    return msgspec.structs.replace(decided, search_order=order, lookups=tuple(lookups), notes=notes)
+    if found is None:
+        return Match(rule="R-M9", search_order=order, lookups=tuple(lookups), notes=notes)
+    return Match(
+        rule=found.rule,
+        lead=found.lead,
+        visitor=found.visitor,
+        matched_by=found.matched_by,
+        search_order=order,
+        lookups=tuple(lookups),
+        notes=notes,
+    )
 
 
 def _by_prospect_id(
