@@ -42,24 +42,43 @@ def plan_update(
     """
     changes: list[FieldChange] = []
     unchanged: list[FieldLeftAlone] = []
-    submitted = dict(request.values)
-    if request.related_company_id is not None:
-        submitted[RELATED_COMPANY_ID] = request.related_company_id
     stored = lead.fields
-    for name, new in submitted.items():
-        spec = schema.get(name)
-        if spec is None:  # RelatedCompanyId, the one submitted name that is not a field
-            old = lead.related_company_id or ""
-            reason = EQUAL_VALUE if old == new else _reason_to_keep(old=old, equal=False, behavior=behavior)
-        else:
-            old = stored.get(name, "")
-            reason = _field_reason(spec, old, new, behavior)
+    spec_of = schema.get
+    for name, new in request.values.items():
+        spec = spec_of(name)
+        if spec is None:  # not a field of this schema: kept as RelatedCompanyId is, below
+            _plan_company(name, lead.related_company_id or "", new, behavior, changes=changes, unchanged=unchanged)
+            continue
+        old = stored.get(name, "")
+        # An equal value is the most common answer on a repeated capture: no call for it.
+        reason = EQUAL_VALUE if old == new else _field_reason(spec, old, new, behavior)
         if reason is None:
             changes.append(FieldChange(field=name, old=old, new=new))
         else:
             unchanged.append(FieldLeftAlone(field=name, value=new, reason=reason))
+    if request.related_company_id is not None:
+        # RelatedCompanyId, the one submitted name that is not a field, comes after the fields.
+        old_company, company = lead.related_company_id or "", request.related_company_id
+        _plan_company(RELATED_COMPANY_ID, old_company, company, behavior, changes=changes, unchanged=unchanged)
     unchanged.extend(FieldLeftAlone(field=name, value="", reason=READ_ONLY) for name in request.read_only)
     return UpdatePlan(changes=tuple(changes), unchanged=tuple(unchanged))
+
+
+def _plan_company(  # noqa: PLR0913 - the submitted value and the two lists it lands in
+    name: str,
+    old: str,
+    new: str,
+    behavior: UpdateBehavior | None,
+    *,
+    changes: list[FieldChange],
+    unchanged: list[FieldLeftAlone],
+) -> None:
+    """RelatedCompanyId has no field spec: it is kept on an equal value or by the behaviour alone."""
+    reason = EQUAL_VALUE if old == new else _reason_to_keep(old=old, equal=False, behavior=behavior)
+    if reason is None:
+        changes.append(FieldChange(field=name, old=old, new=new))
+    else:
+        unchanged.append(FieldLeftAlone(field=name, value=new, reason=reason))
 
 
 def _field_reason(spec: FieldSpec, old: str, new: str, behavior: UpdateBehavior | None) -> str | None:
