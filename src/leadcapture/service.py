@@ -155,22 +155,31 @@ class Engine:
         behavior: str | UpdateBehavior | None = None,
     ) -> Result[tuple[CaptureRequest, UpdateBehavior | None], Problem]:
         """Decode and check a request and its behaviour without reading the store (R-V1..R-V6)."""
-        # Plain unions inside, one `Result` at the end: this runs for every capture.
+        checked = self._checked(attributes, behavior)
+        return Failure(checked) if isinstance(checked, Problem) else Success(checked)
+
+    def _checked(
+        self,
+        attributes: object,
+        behavior: str | UpdateBehavior | None,
+    ) -> tuple[CaptureRequest, UpdateBehavior | None] | Problem:
+        """`validate` as a plain union: this runs for every capture, and its callers make one container."""
         parsed: UpdateBehavior | None
         if behavior is None or isinstance(behavior, UpdateBehavior):
             parsed = behavior
         else:
             parsed_behavior = parse_behavior(behavior)
             if isinstance(parsed_behavior, Failure):
-                return Failure(parsed_behavior.failure())
+                problem: Problem = parsed_behavior.failure()
+                return problem
             parsed = parsed_behavior.unwrap()
         raw = read_attributes(attributes)
         if isinstance(raw, Problem):
-            return Failure(raw)
+            return raw
         request = check_request(raw, self.schema, self._contacts)
         if isinstance(request, Problem):
-            return Failure(request)
-        return Success((request, parsed))
+            return request
+        return request, parsed
 
     def decide(
         self,
@@ -202,7 +211,10 @@ class Engine:
         A request that cannot be decided (bad input) is a `Failure`; anything else is the decision,
         a `Reject` included, with its explanation.
         """
-        return self.validate(attributes, behavior).map(lambda checked: self.decide(*checked))
+        checked = self._checked(attributes, behavior)
+        if isinstance(checked, Problem):
+            return Failure(checked)
+        return Success(self.decide(*checked))
 
     def preview_many(
         self,
@@ -248,7 +260,10 @@ class Engine:
         `attributes` is a Lead.Capture JSON body (bytes or str), a list of `{"Attribute","Value"}` dicts,
         or a plain `{name: value}` mapping; `behavior` is a `LeadUpdateBehavior` value.
         """
-        return self.validate(attributes, behavior).bind(lambda checked: self.capture_request(*checked))
+        checked = self._checked(attributes, behavior)
+        if isinstance(checked, Problem):
+            return Failure(checked)
+        return self.capture_request(*checked)
 
     def capture_request(
         self,
