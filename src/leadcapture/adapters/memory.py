@@ -95,7 +95,10 @@ class InMemoryLeadStore:
 
     def _holders(self, field: str, key: str) -> tuple[Lead, ...]:
         ids = self._index.get((field, key))
-        return tuple(self._leads[lead_id] for lead_id in sorted(ids)) if ids else ()
+        if not ids:
+            return ()
+        leads = self._leads
+        return tuple([leads[lead_id] for lead_id in sorted(ids)])
 
     def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
         """Write the decision and its activities at once, or refuse it if what it read has changed."""
@@ -135,7 +138,7 @@ class InMemoryLeadStore:
             return Failure(StoreConflict(reason=f"lead {lead.id} changed since it was read"))
         for entry in index:
             holders = self._index.get((entry.field, entry.key))
-            if entry.unique and holders and any(holder != lead.id for holder in holders):
+            if entry.unique and holders and (len(holders) > 1 or lead.id not in holders):
                 return Failure(StoreConflict(reason=f"{entry.field} value is held by another lead"))
         previous = self._entries.get(lead.id, ())
         if previous != index:  # most updates keep their entries: nothing to re-index
