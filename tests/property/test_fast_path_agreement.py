@@ -1,7 +1,8 @@
 """The capture path's shortcuts give the answers of the general code they stand in front of.
 
-- Plain text values are checked inline by `check_request`; every other value goes through `normalize_value`.
-  For any string and any text field, both must store the same value or refuse it for the same reason (R-V4).
+- Plain text values are checked inline by `check_request`, and plain ASCII emails and phones go straight to
+  the normaliser; every other value goes through `normalize_value`. For any string and any text, email or
+  phone field, both must store the same value or refuse it for the same reason (R-V4).
 - `Schema.resolve` tries the exact spelling before case folding; it must name the field case folding names
   (R-V2).
 - A `{name: value}` mapping of plain strings becomes its attributes without `msgspec.convert`; any mapping
@@ -35,6 +36,11 @@ CUSTOM_SCHEMA: Final = Schema(
     ),
 )
 TEXT_FIELDS: Final = tuple(spec for spec in CUSTOM_SCHEMA.fields if spec.data_type is DataType.TEXT)
+CONTACT_FIELDS: Final = (
+    *(spec for spec in CUSTOM_SCHEMA.fields if spec.data_type in (DataType.EMAIL, DataType.PHONE)),
+    FieldSpec(schema_name="mx_ShortMail", display_name="Short mail", data_type=DataType.EMAIL, max_length=12),
+    FieldSpec(schema_name="mx_ShortPhone", display_name="Short phone", data_type=DataType.PHONE, max_length=13),
+)
 
 text_values: Final = st.one_of(
     st.text(),
@@ -44,18 +50,38 @@ text_values: Final = st.one_of(
 )
 
 
+contact_values: Final = st.one_of(
+    text_values,
+    st.emails(),
+    st.sampled_from(["a@b.co", " A@Example.COM ", "a@b", "é@b.co", "a\x00@b.co", "averyveryverylong@example.com"]),
+    st.text(alphabet="0123456789 +-()", max_size=16),
+    st.sampled_from(["9876543210", " +91 98765 43210 ", "(+91) 98765-43210", "+1 202 555 0123", "12", "+91\x00"]),
+)
+
+
 @given(spec=st.sampled_from(TEXT_FIELDS), value=text_values)
 def test_R_V4_inline_text_check_agrees_with_normalize_value(spec: FieldSpec, value: str) -> None:
     """R-V4: a text field's value is stored, or refused with its reason, exactly as `normalize_value` says."""
+    _assert_checked_as_normalize_value(spec, value)
+
+
+@given(spec=st.sampled_from(CONTACT_FIELDS), value=contact_values)
+def test_R_V4_R_N1_R_N2_direct_contact_check_agrees_with_normalize_value(spec: FieldSpec, value: str) -> None:
+    """R-V4, R-N1, R-N2: an email or phone is stored, or refused with its reason, as `normalize_value` says."""
+    _assert_checked_as_normalize_value(spec, value)
+
+
+def _assert_checked_as_normalize_value(spec: FieldSpec, value: str) -> None:
+    schema = Schema((*CUSTOM_SCHEMA.fields, spec)) if spec.schema_name not in CUSTOM_SCHEMA else CUSTOM_SCHEMA
     expected = normalize_value(
         spec,
         value,
         contacts=STANDARD_NORMALIZER,
-        default_country_code=CUSTOM_SCHEMA.default_country_code,
+        default_country_code=schema.default_country_code,
     )
     result = validate_request(
         [RawAttribute(attribute=spec.schema_name, value=value)],
-        CUSTOM_SCHEMA,
+        schema,
         STANDARD_NORMALIZER,
     )
     if isinstance(expected, str):

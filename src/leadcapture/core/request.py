@@ -148,6 +148,7 @@ def _as_result(checked: _T | Problem) -> Result[_T, Problem]:
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _PSEUDO: Final = {name.casefold(): name for name in (*PSEUDO_ATTRIBUTES, *READ_ONLY_ATTRIBUTES)}
 _SEARCH_BY_INVALID: Final = "Invalid SearchBy value provided"
+_CONTACT_TYPES: Final = (DataType.EMAIL, DataType.PHONE)
 
 
 def validate_request(
@@ -177,7 +178,7 @@ def check_request(
     submitted: list[SubmittedAttribute] = []
     resolve = schema.resolve
     country_code = schema.default_country_code
-    text = DataType.TEXT
+    text, email = DataType.TEXT, DataType.EMAIL
     for raw in attributes:
         value = raw.value
         spec = resolve(raw.attribute)
@@ -191,19 +192,43 @@ def check_request(
             continue
         name = spec.schema_name
         submitted.append(SubmittedAttribute(attribute=name, value=value))
-        # Fast path for the common case, a plain-ASCII string for a text field; anything else (and any
-        # value it would refuse) goes through `normalize_value`, which gives the same answer for these.
-        if type(value) is str and spec.data_type is text:
+        # Fast paths for the common case, a plain-ASCII string; anything else (and any value they would
+        # refuse) goes through `normalize_value`, which gives the same answer for these.
+        if type(value) is str:
+            data_type = spec.data_type
             stripped = value.strip()
             max_length = spec.max_length
-            if stripped.isascii() and "\x00" not in stripped and (max_length is None or len(stripped) <= max_length):
-                values[name] = stripped
-                continue
+            plain = stripped.isascii() and "\x00" not in stripped
+            if data_type is text:
+                if plain and (max_length is None or len(stripped) <= max_length):
+                    values[name] = stripped
+                    continue
+            elif data_type in _CONTACT_TYPES and stripped and plain:
+                # Emails and phones straight to the normaliser; a refusal goes the general way for its reason.
+                contact = contacts.email(stripped) if data_type is email else contacts.phone(stripped, country_code)
+                if contact is not None and (max_length is None or len(contact) <= max_length):
+                    values[name] = contact
+                    continue
         checked = normalize_value(spec, value, contacts=contacts, default_country_code=country_code)
         if isinstance(checked, str):
             values[name] = checked
         else:
             errors.append(FieldError(field=name, reason=f"{name}: {checked.reason}"))
+    return _request_or_problem(
+        values, specials, read_only=read_only, errors=errors, unknown=unknown, submitted=submitted
+    )
+
+
+def _request_or_problem(  # noqa: PLR0913 - what the pass over the attributes gathered
+    values: dict[str, str],
+    specials: dict[str, str],
+    *,
+    read_only: list[str],
+    errors: list[FieldError],
+    unknown: list[str],
+    submitted: list[SubmittedAttribute],
+) -> CaptureRequest | Problem:
+    """The first problem in precedence order (R-V2, R-V3, then R-V4/R-V5), else the request."""
     if unknown:
         return unknown_attributes(unknown)
     names = [attribute.attribute for attribute in submitted]
