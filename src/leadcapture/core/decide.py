@@ -278,8 +278,8 @@ def index_entries(schema: Schema, fields: dict[str, str]) -> tuple[IndexEntry, .
     """The (field, match key) entries a store indexes for a lead with `fields`."""
     entries = []
     for spec in schema.indexed_specs:
-        value = fields.get(spec.schema_name)
+        name = spec.schema_name
+        value = fields.get(name)
         if value:
-            key = match_key(spec.data_type, value)
-            entries.append(IndexEntry(field=spec.schema_name, key=key, unique=spec.is_unique))
+            entries.append(IndexEntry(field=name, key=match_key(spec.data_type, value), unique=spec.is_unique))
     return tuple(entries)
