@@ -496,7 +496,7 @@ def _applier(target: Target, behavior: str | None, *, dry_run: bool) -> Iterator
             yield ClientApplier(client, behavior=behavior, dry_run=dry_run)
         return
     # An import reads the whole database file over its run; through a memory map those pages would count in
-    # the process's resident memory, so it reads through SQLite's bounded page cache instead.
+    # the process's resident memory, so it reads through SQLite's bounded page cache instead (adr/0034).
     with _engine(target.database, target.config, memory_map_bytes=IMPORT_MEMORY_MAP_BYTES) as engine:
         yield DatabaseApplier(engine, behavior=behavior, dry_run=dry_run)
 
