@@ -6,8 +6,7 @@ from pathlib import Path
 
 import httpx
 from bench.loadgen import post_all
-from tests.capture_queue.support import wait_until_final
-from tests.support.api import capture_body
+from tests.support.api import capture_body, wait_until_final
 from tests.support.server import start_server
 
 BURST = 5_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sqlite3
 from collections.abc import Iterator
@@ -9,10 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.capture_queue.support import ACCESS_KEY, accept, start_worker, statuses, submit, wait_until_final
-from tests.support.api import activity_count, capture_body
+from tests.capture_queue.support import ACCESS_KEY, accept
+from tests.support.api import activity_count, capture_body, statuses, submit, wait_until_final
 from tests.support.determinism import START, CountingIds
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer, start_server, worker_running
 
 from leadcapture.adapters.inbox import SQLInbox
 from leadcapture.adapters.sql import SQLTransaction
@@ -207,12 +208,12 @@ def test_R_Q4_requests_for_one_email_are_applied_in_acceptance_order(server: Run
 def test_R_Q4_four_postgres_workers_keep_the_order(tmp_path: Path, postgres_url: str) -> None:
     """50 requests for one email, queued first, then applied by 4 worker processes of 2 threads sharing the inbox."""
     server = start_server(tmp_path, "--rate-limit", "100000/1s", "--no-worker", database=postgres_url)
-    workers = []
     try:
-        with server.client() as client:
+        with server.client() as client, contextlib.ExitStack() as workers:
             ids = [submit(client, EmailAddress="pg@example.com", FirstName=f"n{n:02}") for n in range(1, 51)]
             others = [submit(client, EmailAddress=f"other{n}@example.com") for n in range(50)]
-            workers = [start_worker(postgres_url, tmp_path / f"worker{n}.log", "--concurrency", "2") for n in range(4)]
+            for n in range(4):
+                workers.enter_context(worker_running(postgres_url, tmp_path / f"worker{n}.log", "--concurrency", "2"))
             done = wait_until_final(client, ids + others)
             lead = client.get(
                 "/v2/LeadManagement.svc/Leads.GetByEmailaddress", params={"EmailAddress": "pg@example.com"}
@@ -221,9 +222,6 @@ def test_R_Q4_four_postgres_workers_keep_the_order(tmp_path: Path, postgres_url:
                 "/v2/ProspectActivity.svc/Retrieve", params={"leadId": lead.json()[0]["ProspectID"]}
             )
     finally:
-        for worker in workers:
-            worker.terminate()
-            worker.wait(timeout=30)
         server.stop()
     assert {status["TaskStatus"]["Status"] for status in done.values()} == {"Success"}
     assert lead.json()[0]["FirstName"] == "n50"
@@ -258,12 +256,8 @@ def test_R_Q6_metrics_count_pending_delay_and_rate(tmp_path: Path) -> None:
         with server.client() as client:
             ids = [submit(client, EmailAddress=f"m{n}@example.com") for n in range(3)]
             waiting = client.get("/lead/capture/metrics").json()
-            worker = start_worker(server.database, tmp_path / "worker.log")
-            try:
+            with worker_running(server.database, tmp_path / "worker.log"):
                 wait_until_final(client, ids)
-            finally:
-                worker.terminate()
-                worker.wait(timeout=30)
             drained = client.get("/lead/capture/metrics").json()
             final = statuses(client, ids)
     finally:

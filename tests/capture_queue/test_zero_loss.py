@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tests.capture_queue.support import start_worker, wait_until_final
-from tests.support.api import capture_body
-from tests.support.server import start_server
+from tests.support.api import capture_body, wait_until_final
+from tests.support.server import start_server, start_worker
 
 from leadcapture.core.names import LEAD_CAPTURE_EVENT_CODE
 

@@ -12,9 +12,9 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 from returns.result import Failure, Result, Success
+from tests.support.api import capture_body
 from tests.support.determinism import CountingIds, SteppingClock
 
 from leadcapture import CaptureReceipt, Engine, Problem
@@ -36,17 +36,13 @@ class CountingSQLiteStore(SQLiteLeadStore):
             yield tx
 
 
-def _body(**fields: str) -> bytes:
-    return msgspec.json.encode([{"Attribute": name, "Value": value} for name, value in fields.items()])
-
-
 BODIES = [
-    _body(EmailAddress="asha@example.com", FirstName="Asha", Phone="9000000001"),
-    _body(EmailAddress="ASHA@example.com", City="Pune"),  # updates the lead just made
-    _body(EmailAddress="ben@example.com", Phone="9000000002"),
-    _body(EmailAddress="asha@example.com", Phone="9000000002"),  # Ben's phone: 409
-    _body(EmailAddress="not-an-email"),  # 400, changes nothing
-    _body(Phone="+91 90000 00002", JobTitle="Engineer"),  # Ben, by phone
+    capture_body(EmailAddress="asha@example.com", FirstName="Asha", Phone="9000000001"),
+    capture_body(EmailAddress="ASHA@example.com", City="Pune"),  # updates the lead just made
+    capture_body(EmailAddress="ben@example.com", Phone="9000000002"),
+    capture_body(EmailAddress="asha@example.com", Phone="9000000002"),  # Ben's phone: 409
+    capture_body(EmailAddress="not-an-email"),  # 400, changes nothing
+    capture_body(Phone="+91 90000 00002", JobTitle="Engineer"),  # Ben, by phone
 ]
 
 
@@ -76,6 +72,13 @@ def _capture_activities(path: Path) -> int:
 
 async def _capture_together(writer: GroupCommitWriter, bodies: list[bytes]) -> list[Result[CaptureReceipt, Problem]]:
     return list(await asyncio.gather(*(writer.capture(body, None) for body in bodies)))
+
+
+def _queue_captures(
+    writer: GroupCommitWriter, emails: list[str]
+) -> list[asyncio.Future[Result[CaptureReceipt, Problem]]]:
+    """Hand the writer a capture of each email, without waiting for the answers."""
+    return [asyncio.ensure_future(writer.capture(capture_body(EmailAddress=email), None)) for email in emails]
 
 
 @contextmanager
@@ -119,11 +122,9 @@ def test_what_queues_during_a_commit_goes_in_the_next_transaction_together(tmp_p
 
     async def scenario() -> list[Result[CaptureReceipt, Problem]]:
         with _write_lock_held(store.path):
-            first = asyncio.ensure_future(writer.capture(_body(EmailAddress="first@example.com"), None))
+            [first] = _queue_captures(writer, ["first@example.com"])
             await asyncio.sleep(0.3)  # the writer has taken `first` and waits for the lock
-            rest = [
-                asyncio.ensure_future(writer.capture(_body(EmailAddress=f"p{n}@example.com"), None)) for n in range(40)
-            ]
+            rest = _queue_captures(writer, [f"p{n}@example.com" for n in range(40)])
             await asyncio.sleep(0.1)
             assert not first.done()  # nothing is answered before its transaction commits
         return [await first, *[await answer for answer in rest]]
@@ -158,8 +159,8 @@ def test_a_failing_group_fails_its_requests_and_the_writer_goes_on(tmp_path: Pat
 
     async def scenario() -> Result[CaptureReceipt, Problem]:
         with pytest.raises(sqlite3.OperationalError):
-            await writer.capture(_body(EmailAddress="lost@example.com"), None)
-        return await writer.capture(_body(EmailAddress="kept@example.com"), None)
+            await writer.capture(capture_body(EmailAddress="lost@example.com"), None)
+        return await writer.capture(capture_body(EmailAddress="kept@example.com"), None)
 
     try:
         later = asyncio.run(scenario())
@@ -179,9 +180,7 @@ def test_stopping_applies_what_is_queued_first(tmp_path: Path) -> None:
 
     async def scenario() -> list[Result[CaptureReceipt, Problem]]:
         with _write_lock_held(store.path):
-            answers = [
-                asyncio.ensure_future(writer.capture(_body(EmailAddress=f"q{n}@example.com"), None)) for n in range(10)
-            ]
+            answers = _queue_captures(writer, [f"q{n}@example.com" for n in range(10)])
             await asyncio.sleep(0.2)
             stopper = threading.Thread(target=writer.stop)
             stopper.start()

@@ -3,44 +3,34 @@
 A schemathesis run generates requests for every operation from the document the server itself serves and
 checks each answer: never a 5xx, every status documented, every body and header as the document says. The
 async capture routes are in it, and so is the `Idempotency-Key` header: its replays and its conflicts are
-sent on purpose and checked against the document too.
+sent on purpose and checked against the document too, and so is a real 500 with its `X-Request-Id` header.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
-import schemathesis
 from hypothesis import HealthCheck, example, given, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
+from tests.support.api import ASYNC_CAPTURE, CAPTURE, METRICS, STATUS, capture, capture_body, final_status, submit
+from tests.support.faults import table_missing
+from tests.support.openapi import (
+    CHECKS,
+    COMMITTED_DOCUMENT,
+    DOCUMENTED,
+    call_as_documented,
+    committed_schema,
+    served_schema,
 )
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, start_server
 
 from leadcapture.core.schema import DEFAULT_SCHEMA
 from leadcapture.entrypoints.openapi import OPENAPI_PATH, openapi_json
 
-COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 EXAMPLES_PER_OPERATION = 40
-CAPTURE = "/v2/LeadManagement.svc/Lead.Capture"
-ASYNC_CAPTURE = "/lead/capture"
-STATUS = "/lead/status"
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
 
 
 def test_served_document_is_the_committed_one(server: RunningServer) -> None:
@@ -48,8 +38,8 @@ def test_served_document_is_the_committed_one(server: RunningServer) -> None:
     served = httpx.get(f"{server.base_url}{OPENAPI_PATH}", timeout=30)
     assert served.status_code == 200
     assert served.headers["content-type"].startswith("application/json")
-    assert served.json() == json.loads(COMMITTED.read_bytes())
-    assert COMMITTED.read_bytes() == openapi_json(DEFAULT_SCHEMA)
+    assert served.json() == json.loads(COMMITTED_DOCUMENT.read_bytes())
+    assert COMMITTED_DOCUMENT.read_bytes() == openapi_json(DEFAULT_SCHEMA)
 
 
 def test_document_names_every_route_the_server_answers(server: RunningServer) -> None:
@@ -61,16 +51,8 @@ def test_document_names_every_route_the_server_answers(server: RunningServer) ->
             assert answer.status_code != 404, (method, path)
 
 
-def _schema(base_url: str) -> Any:
-    return schemathesis.openapi.from_url(f"{base_url}{OPENAPI_PATH}")
-
-
-def _operations(base_url: str) -> list[Any]:
-    return [result.ok() for result in _schema(base_url).get_all_operations()]
-
-
-def _header_keys(server: RunningServer) -> dict[str, str]:
-    return {"x-LSQ-AccessKey": server.access_key, "x-LSQ-SecretKey": server.secret_key}
+def _operations(server: RunningServer) -> list[Any]:
+    return [result.ok() for result in served_schema(server).get_all_operations()]
 
 
 def _run_generated_cases(operation: Any, keys: dict[str, str], explicit: Sequence[Any] = ()) -> set[int]:
@@ -93,53 +75,36 @@ def _run_generated_cases(operation: Any, keys: dict[str, str], explicit: Sequenc
     return seen
 
 
-def _accept(server: RunningServer, body: list[dict[str, str]]) -> str:
-    """Queue `body` with async /lead/capture; its RequestID."""
-    answer = httpx.post(f"{server.base_url}{ASYNC_CAPTURE}", params=server.keys, json=body, timeout=30)
-    assert answer.status_code == 200, answer.text
-    request_id: str = answer.json()["RequestID"]
-    return request_id
-
-
 def test_generated_requests_get_documented_answers_and_never_a_5xx(server: RunningServer) -> None:
     """Requests generated from the served document (with valid keys) get documented, well-formed answers."""
-    keys = _header_keys(server)
-    operations = _operations(server.base_url)
+    operations = _operations(server)
     # the seven LeadSquared routes, the three async capture routes and /health
     assert len(operations) == 11
-    accepted = _accept(server, [{"Attribute": "EmailAddress", "Value": "status-example@example.com"}])
+    with server.client() as client:
+        accepted = submit(client, EmailAddress="status-example@example.com")
 
     statuses: dict[str, set[int]] = {}
     for operation in operations:
         # A generated RequestId names no request (a 404); this one names a request the server accepted.
         explicit = [operation.Case(query={"RequestId": accepted})] if operation.path == STATUS else []
-        statuses[operation.label] = _run_generated_cases(operation, keys, explicit)
+        statuses[operation.label] = _run_generated_cases(operation, server.header_keys, explicit)
 
     # Generation reached every operation's success answer, not only its error answers.
     assert all(200 in seen for seen in statuses.values()), statuses
 
 
-def _call(schema: Any, method: str, path: str, keys: dict[str, str], **parts: Any) -> Any:
-    """Send one request built from the served document's operation and validate the answer against it.
-
-    The answer is schemathesis's response: header names in lower case, each with the list of its values.
-    """
-    case = schema[path][method].Case(**parts)
-    return case.call_and_validate(headers=keys, checks=CHECKS)
-
-
 def test_R_Q5_idempotent_replays_and_key_conflicts_are_answered_as_documented(server: RunningServer) -> None:
     """On both capture routes a replay (with `Idempotency-Replayed`) and a reused key's 400 match the document."""
-    schema = _schema(server.base_url)
-    keys = _header_keys(server)
+    schema = served_schema(server)
     for path, method in ((CAPTURE, "POST"), (ASYNC_CAPTURE, "POST")):
         key = {"Idempotency-Key": f"openapi-{path}"}
         body = [{"Attribute": "EmailAddress", "Value": "openapi-replay@example.com"}]
         other = [*body, {"Attribute": "FirstName", "Value": "Other"}]
+        parts = {"headers": key, "media_type": "application/json"}
 
-        first = _call(schema, method, path, keys, headers=key, body=body, media_type="application/json")
-        replay = _call(schema, method, path, keys, headers=key, body=body, media_type="application/json")
-        conflict = _call(schema, method, path, keys, headers=key, body=other, media_type="application/json")
+        first = call_as_documented(schema, server, method, path, body=body, **parts)
+        replay = call_as_documented(schema, server, method, path, body=body, **parts)
+        conflict = call_as_documented(schema, server, method, path, body=other, **parts)
 
         assert first.status_code == replay.status_code == 200, (path, first.text)
         assert "idempotency-replayed" not in first.headers
@@ -149,31 +114,19 @@ def test_R_Q5_idempotent_replays_and_key_conflicts_are_answered_as_documented(se
         assert key["Idempotency-Key"] in conflict.json()["ExceptionMessage"]
 
 
-def _finished_status(server: RunningServer, request_id: str) -> dict[str, Any]:
-    """The request's status once the server's worker has applied it (at most 30 s)."""
-    deadline = time.monotonic() + 30
-    while True:
-        answer = httpx.get(
-            f"{server.base_url}{STATUS}", params={**server.keys, "RequestId": request_id}, timeout=30
-        ).json()
-        if answer["TaskStatus"]["Status"] != "In-Queue" or time.monotonic() > deadline:
-            return dict(answer)
-        time.sleep(0.1)
-
-
 def test_R_Q2_status_of_each_outcome_is_answered_as_documented(server: RunningServer) -> None:
     """A request applied with Success and one ended as FAILURE report their recorded answers as documented."""
-    schema = _schema(server.base_url)
-    keys = _header_keys(server)
-    applied = _accept(server, [{"Attribute": "EmailAddress", "Value": "openapi-outcome@example.com"}])
-    refused = _accept(server, [{"Attribute": "EmailAddress", "Value": "not-an-email"}])
-    assert _finished_status(server, applied)["TaskStatus"]["Status"] == "Success"
-    assert _finished_status(server, refused)["TaskStatus"]["Status"] == "FAILURE"
+    schema = served_schema(server)
+    with server.client() as client:
+        applied = submit(client, EmailAddress="openapi-outcome@example.com")
+        refused = submit(client, EmailAddress="not-an-email")
+        assert final_status(client, applied)["TaskStatus"]["Status"] == "Success"
+        assert final_status(client, refused)["TaskStatus"]["Status"] == "FAILURE"
 
-    success = _call(schema, "GET", STATUS, keys, query={"RequestId": applied})
-    failure = _call(schema, "GET", STATUS, keys, query={"RequestId": refused})
-    unknown = _call(schema, "GET", STATUS, keys, query={"RequestId": "no-such-request"})
-    metrics = _call(schema, "GET", "/lead/capture/metrics", keys)
+    success = call_as_documented(schema, server, "GET", STATUS, query={"RequestId": applied})
+    failure = call_as_documented(schema, server, "GET", STATUS, query={"RequestId": refused})
+    unknown = call_as_documented(schema, server, "GET", STATUS, query={"RequestId": "no-such-request"})
+    metrics = call_as_documented(schema, server, "GET", METRICS)
 
     assert success.status_code == failure.status_code == 200
     assert success.json()["Message"]["Status"] == "Success"
@@ -188,16 +141,12 @@ def _compact(body: object) -> bytes:
 
 def test_R_Q1_R_Q2_R_Q6_async_answers_keep_their_wire_form(server: RunningServer) -> None:
     """The async routes' answers, now encoded from wire types, are byte for byte the spec's shapes in its order."""
-    answer = httpx.post(
-        f"{server.base_url}{ASYNC_CAPTURE}",
-        params=server.keys,
-        json=[{"Attribute": "EmailAddress", "Value": "openapi-wire@example.com"}],
-        timeout=30,
-    )
-    request_id = answer.json()["RequestID"]
-    applied = _finished_status(server, request_id)["Message"]["Message"]
-    status = httpx.get(f"{server.base_url}{STATUS}", params={**server.keys, "RequestId": request_id}, timeout=30)
-    metrics = httpx.get(f"{server.base_url}/lead/capture/metrics", params=server.keys, timeout=30)
+    with server.client() as client:
+        answer = client.post(ASYNC_CAPTURE, content=capture_body(EmailAddress="openapi-wire@example.com"))
+        request_id = answer.json()["RequestID"]
+        applied = final_status(client, request_id)["Message"]["Message"]
+        status = client.get(STATUS, params={"RequestId": request_id})
+        metrics = client.get(METRICS)
 
     assert answer.content == _compact(
         {"Status": "Request accepted. Please use below request id to check the status", "RequestID": request_id},
@@ -220,3 +169,44 @@ def test_R_Q1_R_Q2_R_Q6_async_answers_keep_their_wire_form(server: RunningServer
             "ProcessingRatePerMinute": figures["ProcessingRatePerMinute"],
         },
     )
+
+
+def test_H2_every_documented_500_declares_its_request_id_header() -> None:
+    """In docs/openapi.json each operation's 500 answer names the `X-Request-Id` header, as required."""
+    document = json.loads(COMMITTED_DOCUMENT.read_bytes())
+    operations = [operation for methods in document["paths"].values() for operation in methods.values()]
+    faults = [operation["responses"]["500"] for operation in operations if "500" in operation["responses"]]
+    assert len(faults) == len(operations)
+    assert all(fault["headers"]["X-Request-Id"]["required"] is True for fault in faults)
+
+
+def test_H2_a_server_fault_answers_500_with_its_request_id_as_documented(tmp_path: Path) -> None:
+    """A capture that meets a fault of the database (a table gone) answers a 500 as the document says: the
+    envelope, no internals, and an `X-Request-Id` header naming the id that the message and the log carry.
+    """
+    server = start_server(tmp_path)
+    try:
+        with table_missing(server.database_file, "activities"):
+            fault = call_as_documented(
+                committed_schema(),
+                server,
+                "POST",
+                CAPTURE,
+                checks=DOCUMENTED,
+                body=[{"Attribute": "EmailAddress", "Value": "fault@example.com"}],
+                media_type="application/json",
+            )
+        repaired = capture(server, capture_body(EmailAddress="fault@example.com"))
+        log = server.log.read_text()
+    finally:
+        server.stop()
+
+    assert fault.status_code == 500
+    [request_id] = fault.headers["x-request-id"]
+    envelope = fault.json()
+    assert envelope["ExceptionType"] == "MXInternalServerErrorException"
+    assert envelope["ExceptionMessage"] == f"The API call failed because of a server fault. Request id: {request_id}"
+    assert f"request {request_id} failed" in log
+    assert "no such table: activities" in log
+    assert repaired.status_code == 200
+    assert repaired.json()["Message"]["IsCreated"] is True

@@ -4,33 +4,32 @@ processes share their rate limit through Redis (R-H4) and still make one lead of
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import httpx
+from tests.support.api import capture, capture_at_once, capture_body, leads_by_email
 from tests.support.server import RunningServer, start_another, start_server
 
-CAPTURE = "/v2/LeadManagement.svc/Lead.Capture"
 LIMIT = 10
 
 
-def _capture(server: RunningServer, email: str) -> httpx.Response:
-    body = [{"Attribute": "EmailAddress", "Value": email}]
-    return httpx.post(f"{server.base_url}{CAPTURE}", params=server.keys, json=body, timeout=30)
+def _captures_over_two_servers(folder: Path, *options: str) -> list[httpx.Response]:
+    """2 x LIMIT captures of new emails sent in turn to two servers on one database, started with `options`."""
+    first = start_server(folder, *options)
+    second = start_another(first, folder, *options)
+    try:
+        servers = (first, second)
+        return [capture(servers[n % 2], capture_body(EmailAddress=f"turn{n}@example.com")) for n in range(2 * LIMIT)]
+    finally:
+        second.stop()
+        first.stop()
 
 
 def test_H4_two_servers_with_redis_storage_share_one_rate_limit(tmp_path: Path, redis_url: str) -> None:
     """R-H4: two processes counting in one Redis let a key through LIMIT times in all, not LIMIT each."""
-    options = ("--rate-limit", f"{LIMIT}/60s", "--rate-limit-storage", redis_url)
-    first = start_server(tmp_path, *options)
-    second = start_another(first, tmp_path, *options)
-    try:
-        answers = [_capture((first, second)[n % 2], f"shared{n}@example.com") for n in range(2 * LIMIT)]
-    finally:
-        second.stop()
-        first.stop()
+    answers = _captures_over_two_servers(tmp_path, "--rate-limit", f"{LIMIT}/60s", "--rate-limit-storage", redis_url)
 
     assert Counter(answer.status_code for answer in answers) == {200: LIMIT, 429: LIMIT}
     refused = [answer for answer in answers if answer.status_code == 429]
@@ -40,14 +39,7 @@ def test_H4_two_servers_with_redis_storage_share_one_rate_limit(tmp_path: Path, 
 
 def test_H4_separate_servers_with_memory_storage_count_apart(tmp_path: Path) -> None:
     """R-H4: with the default memory storage each process counts alone (why Redis is there for several)."""
-    options = ("--rate-limit", f"{LIMIT}/60s")
-    first = start_server(tmp_path, *options)
-    second = start_another(first, tmp_path, *options)
-    try:
-        answers = [_capture((first, second)[n % 2], f"apart{n}@example.com") for n in range(2 * LIMIT)]
-    finally:
-        second.stop()
-        first.stop()
+    answers = _captures_over_two_servers(tmp_path, "--rate-limit", f"{LIMIT}/60s")
 
     assert Counter(answer.status_code for answer in answers) == {200: 2 * LIMIT}
 
@@ -65,25 +57,10 @@ def test_M10_two_workers_racing_on_one_new_email_make_one_lead(tmp_path: Path, r
     server = start_server(tmp_path, "--workers", "2", "--rate-limit", "1000/1s", "--rate-limit-storage", redis_url)
     try:
         _wait_for_workers(server, 2)  # /health answered once the first worker was up
-        barrier = threading.Barrier(16)
-        answers: list[httpx.Response] = []
-
-        def capture() -> None:
-            with httpx.Client(timeout=30) as client:  # one connection each, spread over the workers
-                barrier.wait()
-                body = [{"Attribute": "EmailAddress", "Value": "race@example.com"}]
-                answers.append(client.post(f"{server.base_url}{CAPTURE}", params=server.keys, json=body))
-
-        threads = [threading.Thread(target=capture) for _ in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        found = httpx.get(
-            f"{server.base_url}/v2/LeadManagement.svc/Leads.GetByEmailaddress",
-            params=server.keys | {"emailaddress": "race@example.com"},
-            timeout=30,
-        ).json()
+        # one connection each, spread over the workers
+        answers = capture_at_once(server, [capture_body(EmailAddress="race@example.com")] * 16)
+        with server.client() as client:
+            found = leads_by_email(client, "race@example.com")
     finally:
         server.stop()
 

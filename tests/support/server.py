@@ -8,11 +8,15 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from tests.support.postgres import free_port
+
+SQLITE_PREFIX = "sqlite:///"
 
 
 @dataclass
@@ -31,6 +35,17 @@ class RunningServer:
     def keys(self) -> dict[str, str]:
         """The printed key as LeadSquared's query parameters."""
         return {"accessKey": self.access_key, "secretKey": self.secret_key}
+
+    @property
+    def header_keys(self) -> dict[str, str]:
+        """The printed key as LeadSquared's `x-LSQ-AccessKey` and `x-LSQ-SecretKey` headers."""
+        return {"x-LSQ-AccessKey": self.access_key, "x-LSQ-SecretKey": self.secret_key}
+
+    @property
+    def database_file(self) -> Path:
+        """The SQLite file the server writes (for a server started on its own SQLite database)."""
+        assert self.database.startswith(SQLITE_PREFIX), self.database
+        return Path(self.database.removeprefix(SQLITE_PREFIX))
 
     def client(self, keys: dict[str, str] | None = None) -> httpx.Client:
         """An HTTP client to this server sending `keys` (by default the printed key) as query parameters."""
@@ -70,15 +85,19 @@ class RunningServer:
         self.process = _start(self.args, self.base_url, self.log)
 
 
-def _start(args: list[str], base_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def _command(command: str, args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """`leadcapture <command> <args>` in its own process, its output appended to `log`."""
     with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "leadcapture.entrypoints.cli", "serve", *args],
+        return subprocess.Popen(
+            [sys.executable, "-m", "leadcapture.entrypoints.cli", command, *args],
             stdout=output,
             stderr=subprocess.STDOUT,
-            env=env,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+
+
+def _start(args: list[str], base_url: str, log: Path) -> subprocess.Popen[bytes]:
+    process = _command("serve", args, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -100,7 +119,7 @@ def start_server(tmp_path: Path, *extra: str, database: str | None = None) -> Ru
 
     The database is a new SQLite file in `tmp_path` unless `database` names another (a PostgreSQL URL).
     """
-    database = database or f"sqlite:///{tmp_path / 'leads.db'}"
+    database = database or f"{SQLITE_PREFIX}{tmp_path / 'leads.db'}"
     port = free_port()
     args = ["--database", database, "--port", str(port), *extra]
     base_url = f"http://127.0.0.1:{port}"
@@ -122,3 +141,19 @@ def start_another(first: RunningServer, folder: Path, *extra: str) -> RunningSer
     log = folder / f"server-{port}.log"
     process = _start(args, base_url, log)
     return RunningServer(base_url, first.access_key, first.secret_key, first.database, args, log, process)
+
+
+def start_worker(database: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """A `leadcapture worker` process applying the async capture inbox of `database`, with `extra` options."""
+    return _command("worker", ["--database", database, *extra], log)
+
+
+@contextmanager
+def worker_running(database: str, log: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A `leadcapture worker` process (as `start_worker`) for the block, stopped and waited for after it."""
+    worker = start_worker(database, log, *extra)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

@@ -62,17 +62,34 @@ def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
+_REQUEST_ID: Final = {
+    "X-Request-Id": {
+        "description": "The fault's id, also in the body's message and in the server's log beside the details.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    },
+}
+"""The header of every 500: the one way a caller can point the operator at the log line of its fault."""
+
+
 def _errors(schema_name: str, statuses: dict[str, str]) -> dict[str, Any]:
-    return {
-        status: {"description": description, "content": _json_content(_ref(schema_name))}
-        for status, description in statuses.items()
-    }
+    return {status: _error(schema_name, status, description) for status, description in statuses.items()}
+
+
+def _error(schema_name: str, status: str, description: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": _json_content(_ref(schema_name))}
+    if status == "500":
+        response["headers"] = _REQUEST_ID
+    return response
 
 
 _COMMON_ERRORS: Final = {
     "401": "The access key or secret key is missing or wrong (R-H3).",
     "429": "The caller went over its rate limit; `Retry-After` says when to try again (R-H4).",
-    "500": "A server fault; the message carries a request id that the server's log also has.",
+    "500": (
+        "A server fault; its request id, in the `X-Request-Id` header and in the message, is also in the server's"
+        " log with the details."
+    ),
 }
 _RETRY_AFTER: Final = {
     "Retry-After": {"description": "Seconds until a call is allowed again.", "schema": {"type": "integer"}}
