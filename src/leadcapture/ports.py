@@ -63,7 +63,9 @@ class LeadStore(Protocol):
     def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
         """Write a decision and its activities in one atomic step, or refuse it with a conflict.
 
-        A `Reject` writes only its duplicate activity, if it has one (R-U3).
+        A `Reject` writes only its duplicate activity, if it has one (R-U3). A `Convert` also posts, as
+        web-visit activities of the new lead, the visits of the visitor stored since the decision read it,
+        so that every visit of a converted visitor is on its lead once (R-M6, adr/0028).
         """
         ...
 
@@ -83,11 +85,13 @@ class LeadStore(Protocol):
         """Add an activity (a web visit, R-W3) to its lead's history; False if there is no such lead."""
         ...
 
-    def save_visitor(self, visitor: Visitor) -> None:
-        """Add an anonymous visitor, or merge it into the stored one (adr/0026).
+    def save_visitor(self, visitor: Visitor) -> bool:
+        """Add an anonymous visitor, or merge it into the stored one (adr/0026); True if it is converted.
 
         Merging never takes anything away: visits not stored yet are added (by visit id), and a visitor
-        once converted stays converted, whatever the saved snapshot says.
+        once converted stays converted, whatever the saved snapshot says. When the stored visitor is
+        converted and its lead exists, the same write also posts each of its visits not yet on the lead
+        as a web-visit activity there (activity id = visit id, so none twice; R-M6, R-W3, adr/0028).
         """
         ...
 

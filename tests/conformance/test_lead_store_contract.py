@@ -45,6 +45,7 @@ from leadcapture import (
 )
 from leadcapture.adapters.postgres import PostgresLeadStore
 from leadcapture.adapters.sqlite import SQLiteLeadStore
+from leadcapture.core.visits import visit_activity
 
 StoreFactory = Callable[[Path, pytest.FixtureRequest], LeadStore]
 D = TypeVar("D", Create, Update, Convert, Reject)
@@ -385,6 +386,73 @@ def test_M6_a_stale_unconverted_save_does_not_let_a_second_conversion_through(st
     assert stored is not None
     assert stored.converted
     assert store.get_lead(VISITOR_ID) is None
+
+
+# Visits racing a conversion: every visit of a converted visitor ends on its lead, once (adr/0028) ----------------
+
+
+def _web_visit_ids(store: LeadStore) -> list[str]:
+    """The ids of the web-visit activities of the lead with the visitor's id, newest first."""
+    return [activity.id for activity in store.activities(VISITOR_ID) if isinstance(activity.data, WebVisitData)]
+
+
+def test_M6_a_convert_posts_the_visits_saved_after_it_read_the_visitor(store: LeadStore) -> None:
+    """A visit saved between a Convert's read of the visitor and its write is posted on the new lead too."""
+    store.save_visitor(_visitor())
+    convert = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    snapshot = store.visitor(VISITOR_ID)
+    assert snapshot is not None
+    assert store.save_visitor(_with_visit(snapshot, _later_visit(1))) is False
+    apply_ok(store, convert)
+    missed = visit_activity(VISITOR_ID, _later_visit(1))
+    assert store.activities(VISITOR_ID) == (convert.activity, missed, *reversed(convert.visit_activities))
+    stored = store.visitor(VISITOR_ID)
+    assert stored is not None
+    assert stored.converted
+    assert sorted(_web_visit_ids(store)) == sorted(visit.id for visit in stored.visits)
+
+
+def test_M6_W3_a_visit_saved_onto_a_converted_visitor_is_posted_on_its_lead(store: LeadStore) -> None:
+    """A visit read before a conversion and saved after it is posted on the lead, and the save says so."""
+    store.save_visitor(_visitor())
+    snapshot = store.visitor(VISITOR_ID)
+    assert snapshot is not None
+    convert = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    apply_ok(store, convert)
+    assert store.save_visitor(_with_visit(snapshot, _later_visit(1))) is True
+    late = visit_activity(VISITOR_ID, _later_visit(1))
+    assert store.activities(VISITOR_ID) == (late, convert.activity, *reversed(convert.visit_activities))
+    assert store.get_lead(VISITOR_ID) == convert.lead
+
+
+def test_M6_W3_visits_saved_again_onto_a_converted_visitor_are_posted_once(store: LeadStore) -> None:
+    """Saving the same visits onto a converted visitor again, or more of them, posts each visit once."""
+    store.save_visitor(_visitor())
+    snapshot = store.visitor(VISITOR_ID)
+    assert snapshot is not None
+    convert = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    store.save_visitor(_with_visit(snapshot, _later_visit(1)))
+    apply_ok(store, convert)
+    store.save_visitor(_with_visit(snapshot, _later_visit(1)))
+    store.save_visitor(_with_visit(snapshot, _later_visit(2)))
+    store.save_visitor(_with_visit(snapshot, _later_visit(2)))
+    expected = [*(visit.id for visit in _visitor().visits), _later_visit(1).id, _later_visit(2).id]
+    assert _web_visit_ids(store) == list(reversed(expected))
+
+
+def test_W1_saving_an_unconverted_visitor_posts_no_activity(store: LeadStore) -> None:
+    """A visitor that is not converted answers False and has no lead to post on."""
+    assert store.save_visitor(_visitor()) is False
+    assert store.save_visitor(_with_visit(_visitor(), _later_visit(1))) is False
+    assert store.get_lead(VISITOR_ID) is None
+    assert store.activities(VISITOR_ID) == ()
+
+
+def test_M6_a_converted_visitor_without_a_lead_posts_nothing(store: LeadStore) -> None:
+    """A visitor stored as converted but with no lead of its id answers True and writes no activity."""
+    store.save_visitor(msgspec.structs.replace(_visitor(), converted=True))
+    assert store.save_visitor(_with_visit(_visitor(), _later_visit(1))) is True
+    assert store.activities(VISITOR_ID) == ()
 
 
 # Reject --------------------------------------------------------------------------------------------------------

@@ -3,13 +3,16 @@
 A Visit request reads the visitor, appends its visit and saves the visitor; a capture with the visitor's id
 converts it. Each round makes a new visitor, then releases several Visit requests and one converting capture
 together, so that saves of snapshots read before the conversion, or before another visit, reach the store
-after them. Afterwards every visit answered as a visitor's is among the visitor's visits, every visit
-answered as a lead's is on the lead, the visitor is converted and the lead exists.
+after them. Afterwards the visitor is converted, the lead exists, every visit answered as a visitor's is
+among the visitor's visits, and every visit of the round, whatever it was answered and however it
+interleaved with the conversion, is a web-visit activity of the lead exactly once (adr/0028): each of the
+visitor's visits under its own id, and nothing else but the visits answered as a lead's.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -85,22 +88,27 @@ def check_visits_and_conversions_race(tmp_path: Path, database: str | None = Non
             assert visitor.converted, tracking_id
             assert store.get_lead(tracking_id) is not None
             visitor_pages = {visit.page_url for visit in visitor.visits}
-            lead_pages = {
-                activity.data.page_url
+            web_visits = [
+                (activity.id, activity.data.page_url)
                 for activity in store.activities(tracking_id)
                 if isinstance(activity.data, WebVisitData)
-            }
+            ]
+            lead_pages = Counter(page for _, page in web_visits)
+            assert lead_pages == dict.fromkeys(on_lead, 1), (tracking_id, lead_pages)
+            assert {(visit.id, visit.page_url) for visit in visitor.visits} <= set(web_visits), tracking_id
             for page, is_lead in on_lead.items():
-                assert page in (lead_pages if is_lead else visitor_pages), (tracking_id, page, is_lead)
+                assert is_lead or page in visitor_pages, (tracking_id, page)
+            # A visit answered as a lead's was either posted on the lead or saved onto the converted visitor.
+            assert visitor_pages | {page for page, is_lead in on_lead.items() if is_lead} == set(on_lead)
     finally:
         store.close()
 
 
 def test_W1_M6_visits_racing_a_conversion_on_sqlite_are_all_kept(tmp_path: Path) -> None:
-    """R-W1, R-M6 on a SQLite file: no visit is lost and every visitor stays converted."""
+    """R-W1, R-M6, R-W3 on a SQLite file: no visit is lost, each is on the lead once, visitors stay converted."""
     check_visits_and_conversions_race(tmp_path)
 
 
 def test_W1_M6_visits_racing_a_conversion_on_postgres_are_all_kept(tmp_path: Path, postgres_url: str) -> None:
-    """R-W1, R-M6 on PostgreSQL: no visit is lost and every visitor stays converted."""
+    """R-W1, R-M6, R-W3 on PostgreSQL: no visit is lost, each is on the lead once, visitors stay converted."""
     check_visits_and_conversions_race(tmp_path, postgres_url)

@@ -22,6 +22,7 @@ from returns.result import Failure, Result, Success
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Activity, IndexEntry, Lead, Visitor
+from leadcapture.core.visits import visit_activity
 from leadcapture.ports import StoreConflict
 
 _OK: Final[Result[None, StoreConflict]] = Success(None)
@@ -218,7 +219,11 @@ class BatchOverlay:
                 visitor = self._visitors[lead.id]
                 if visitor is None or visitor.converted:
                     return _conflict(f"visitor {lead.id} is gone or already converted")
-                created = self._create(lead, index, (*visits, activity))
+                # As the row-by-row path does: visits stored since the decision read the visitor go on
+                # the lead too; `flush` adds any saved after the batch loaded it (adr/0028).
+                carried = {visit.id for visit in visits}
+                missed = tuple(visit_activity(lead.id, v) for v in visitor.visits if v.id not in carried)
+                created = self._create(lead, index, (*visits, *missed, activity))
                 if isinstance(created, Success):
                     self._visitors[lead.id] = msgspec.structs.replace(visitor, converted=True)
                     self._converted.append(lead.id)

@@ -13,6 +13,7 @@ from returns.result import Failure, Result, Success
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
+from leadcapture.core.visits import visit_activity
 from leadcapture.keys import ApiKey
 from leadcapture.ports import IdempotencyRecord, StoreConflict
 
@@ -112,7 +113,10 @@ class InMemoryLeadStore:
                     visitor = self._visitors.get(lead.id)
                     if visitor is None or visitor.converted:
                         return Failure(StoreConflict(reason=f"visitor {lead.id} is gone or already converted"))
-                    written = self._write(lead, index, (*visits, activity), expected_version=None)
+                    # Visits saved after the decision read the visitor go on the lead too (adr/0028).
+                    carried = {visit.id for visit in visits}
+                    missed = tuple(visit_activity(lead.id, v) for v in visitor.visits if v.id not in carried)
+                    written = self._write(lead, index, (*visits, *missed, activity), expected_version=None)
                     if isinstance(written, Success):
                         self._set(self._visitors, lead.id, msgspec.structs.replace(visitor, converted=True))
                     return written
@@ -182,11 +186,12 @@ class InMemoryLeadStore:
             self._add_activities(activity.lead_id, (activity,))
             return True
 
-    def save_visitor(self, visitor: Visitor) -> None:
+    def save_visitor(self, visitor: Visitor) -> bool:
         """Add a visitor, or merge it into the stored one: its new visits are added, a conversion is kept.
 
         As in the SQL stores, nothing stored is taken away, so saving a snapshot read before another
-        transaction converted the visitor or recorded a visit keeps both (adr/0026).
+        transaction converted the visitor or recorded a visit keeps both (adr/0026). If the visitor is
+        converted, its visits not yet on its lead are posted there (adr/0028). True if it is converted.
         """
         with self._lock:
             stored = self._visitors.get(visitor.id) or Visitor(id=visitor.id)
@@ -198,6 +203,12 @@ class InMemoryLeadStore:
                 converted=stored.converted or visitor.converted,
             )
             self._set(self._visitors, visitor.id, merged)
+            if merged.converted and visitor.id in self._leads:
+                posted = {activity.id for activity in self._activities.get(visitor.id, ())}
+                missed = tuple(visit_activity(visitor.id, v) for v in merged.visits if v.id not in posted)
+                if missed:
+                    self._add_activities(visitor.id, missed)
+            return merged.converted
 
     def add_account(self, account: Account) -> None:
         """Add an account leads can be linked to."""

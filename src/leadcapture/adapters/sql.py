@@ -26,6 +26,7 @@ from returns.result import Failure, Result, Success
 from leadcapture.adapters.batch import BatchChanges, BatchOverlay, HolderRow
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
 from leadcapture.core.match import CandidateQuery, Candidates
+from leadcapture.core.names import WEB_VISIT_EVENT_CODE, WEB_VISIT_EVENT_NAME
 from leadcapture.core.records import (
     Account,
     Activity,
@@ -200,6 +201,15 @@ def visit_from_row(row: Sequence[Any], offset: int = 0) -> Visit:
     )
 
 
+def _web_visit_data(dialect: str) -> str:
+    """SQL building, from a `visits v` row, the JSON `WebVisitData` encodes to: its tag, then its fields."""
+    config = WebVisitData.__struct_config__
+    tag = f"'{config.tag_field}', '{config.tag}'"
+    if dialect == "sqlite":
+        return f"json_object({tag}, 'page_url', v.page_url, 'referrer', v.referrer, 'source', json(v.source))"
+    return f"json_build_object({tag}, 'page_url', v.page_url, 'referrer', v.referrer, 'source', v.source::json)::text"
+
+
 class Statements:
     """The store's SQL, written once with `?` placeholders and rendered for the driver.
 
@@ -285,7 +295,18 @@ class Statements:
         # visits may be recorded: `converted` only ever turns true, and visits are only ever added (adr/0026).
         self.upsert_visitor = sql(
             "INSERT INTO visitors (id, converted) VALUES (?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET converted = visitors.converted OR excluded.converted",
+            " ON CONFLICT (id) DO UPDATE SET converted = visitors.converted OR excluded.converted"
+            " RETURNING converted",
+        )
+        # Every stored visit of a visitor whose lead exists, as a web-visit activity of that lead with the
+        # visit's id, oldest first, skipping those already posted: what a Convert adds to the visits it
+        # carries, and what a visit saved onto a converted visitor adds (adr/0028).
+        self.insert_visit_activities = sql(
+            f"INSERT INTO activities ({ACTIVITY_COLUMNS})"
+            f" SELECT v.id, v.visitor_id, ?, ?, v.visited_on, {_web_visit_data(dialect)} FROM visits v"
+            " WHERE v.visitor_id = ? AND EXISTS (SELECT 1 FROM leads l WHERE l.id = v.visitor_id)"
+            " ORDER BY v.visited_on, v.id"
+            " ON CONFLICT (id) DO NOTHING",
         )
         self.insert_visit = sql(
             "INSERT INTO visits (id, visitor_id, visited_on, page_url, referrer, source) VALUES (?, ?, ?, ?, ?, ?)"
@@ -424,6 +445,9 @@ class SQLTransaction:
                     self._insert_lead(lead, index)
                     for visit in visits:
                         self._insert_activity(visit)
+                    # After the visitor row is locked by the conversion: visits saved since the decision
+                    # read the visitor are committed and seen here, later ones see it converted (adr/0028).
+                    self._insert_visit_activities(lead.id)
                     self._insert_activity(activity)
                 case Reject(activity=activity):
                     if activity is not None:
@@ -459,6 +483,10 @@ class SQLTransaction:
 
     def _insert_activity(self, activity: Activity) -> None:
         self._cur.execute(self._sql.insert_activity, activity_row(activity))
+
+    def _insert_visit_activities(self, visitor_id: str) -> None:
+        """Post the visitor's stored visits not yet on its lead there, if the lead exists (adr/0028)."""
+        self._cur.execute(self._sql.insert_visit_activities, (WEB_VISIT_EVENT_CODE, WEB_VISIT_EVENT_NAME, visitor_id))
 
     # Batches: bulk reads for the overlay, and one bulk write of what the batch decided.
 
@@ -525,6 +553,12 @@ class SQLTransaction:
             (sql.insert_unique, changes.unique_inserts, None),
             (sql.insert_lookup, changes.lookup_inserts, None),
             (sql.insert_activity, [activity_row(activity) for activity in changes.activities], None),
+            # Visits saved onto a converted visitor since the batch read it (adr/0028).
+            (
+                sql.insert_visit_activities,
+                [(WEB_VISIT_EVENT_CODE, WEB_VISIT_EVENT_NAME, visitor_id) for visitor_id in changes.converted_visitors],
+                None,
+            ),
         ]
         for statement, rows, stale in steps:
             if not rows:
@@ -567,14 +601,18 @@ class SQLTransaction:
         self._cur.execute(self._sql.insert_activity_if_lead, (*activity_row(activity), activity.lead_id))
         return self._cur.rowcount == 1
 
-    def save_visitor(self, visitor: Visitor) -> None:
+    def save_visitor(self, visitor: Visitor) -> bool:
         """Add a visitor, or merge it into the stored one: its new visits are added, a conversion is kept.
 
         Nothing stored is taken away, so saving a snapshot read before another transaction converted the
-        visitor or recorded a visit keeps both (adr/0026).
+        visitor or recorded a visit keeps both (adr/0026). If the stored visitor is converted, its visits
+        not yet on its lead are posted there (adr/0028). True if it is converted.
         """
         cur, sql = self._cur, self._sql
         cur.execute(sql.upsert_visitor, (visitor.id, visitor.converted))
+        # The upsert locks the visitor row until commit (PostgreSQL; SQLite holds its write lock), so a
+        # conversion is either committed and seen here, or waits and then sees this save's visits.
+        (converted,) = cur.fetchone()
         for visit in visitor.visits:
             cur.execute(
                 sql.insert_visit,
@@ -587,6 +625,9 @@ class SQLTransaction:
                     _encode(visit.source).decode(),
                 ),
             )
+        if converted:
+            self._insert_visit_activities(visitor.id)
+        return bool(converted)
 
     def add_account(self, account: Account) -> None:
         """Add an account leads can be linked to."""

@@ -65,10 +65,10 @@ class SQLStoreBase(ABC):
         with self._reading() as tx:
             return tx.activities(lead_id.lower())
 
-    def save_visitor(self, visitor: Visitor) -> None:
-        """Add an anonymous visitor, or merge its new visits and its conversion into the stored one."""
+    def save_visitor(self, visitor: Visitor) -> bool:
+        """Add an anonymous visitor, or merge it into the stored one; True if it is converted (adr/0028)."""
         with self.transaction() as tx:
-            tx.save_visitor(visitor)
+            return tx.save_visitor(visitor)
 
     def visitor(self, visitor_id: str) -> Visitor | None:
         """The visitor with this tracking id."""

@@ -25,8 +25,6 @@ from leadcapture.core.names import (
     LEAD_CAPTURE_EVENT_CODE,
     LEAD_CAPTURE_EVENT_NAME,
     RELATED_COMPANY_ID,
-    WEB_VISIT_EVENT_CODE,
-    WEB_VISIT_EVENT_NAME,
     Outcome,
     UpdateBehavior,
 )
@@ -38,12 +36,12 @@ from leadcapture.core.records import (
     IndexEntry,
     Lead,
     Visitor,
-    WebVisitData,
 )
 from leadcapture.core.request import CaptureRequest
 from leadcapture.core.schema import Schema
 from leadcapture.core.update import READ_ONLY, apply_changes, plan_update
 from leadcapture.core.values import match_key
+from leadcapture.core.visits import visit_activity
 
 DUPLICATE_REJECTED = "DuplicateRejected"
 
@@ -149,17 +147,7 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
     index = index_entries(ctx.schema, fields)
     if visitor is None:
         return Create(lead=lead, index=index, activity=activity, explanation=explanation)
-    visits = tuple(
-        Activity(
-            id=visit.id,
-            lead_id=lead_id,
-            event_code=WEB_VISIT_EVENT_CODE,
-            event_name=WEB_VISIT_EVENT_NAME,
-            created_on=visit.visited_on,
-            data=WebVisitData(page_url=visit.page_url, referrer=visit.referrer, source=visit.source),
-        )
-        for visit in visitor.visits
-    )
+    visits = tuple(visit_activity(lead_id, visit) for visit in visitor.visits)
     return Convert(lead=lead, index=index, activity=activity, visit_activities=visits, explanation=explanation)
 
 

@@ -36,6 +36,21 @@ def visit_source(page_url: str, referrer: str | None) -> dict[str, str]:
     return source
 
 
+def visit_activity(lead_id: str, visit: Visit) -> Activity:
+    """A visitor's visit as a web-visit activity of lead `lead_id`, under the visit's own id (R-M6, R-W3).
+
+    The activity id is the visit id, so a store that posts a visit from more than one place posts it once.
+    """
+    return Activity(
+        id=visit.id,
+        lead_id=lead_id,
+        event_code=WEB_VISIT_EVENT_CODE,
+        event_name=WEB_VISIT_EVENT_NAME,
+        created_on=visit.visited_on,
+        data=WebVisitData(page_url=visit.page_url, referrer=visit.referrer, source=visit.source),
+    )
+
+
 class VisitedLead(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The id is a lead's: post `activity` on it (R-W3)."""
 

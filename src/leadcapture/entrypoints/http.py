@@ -381,13 +381,17 @@ async def record_visit(request: Request[Any, Any, Any]) -> Response[bytes]:
     if body.prospect_id is not None and not _GUID.fullmatch(body.prospect_id.strip()):
         raise ApiError(invalid_input("ProspectId: not a valid GUID", rule="R-W1"))
     engine = _engine(request)
-    decision = await anyio.to_thread.run_sync(_record_visit, engine, body)
-    is_lead = isinstance(decision, VisitedLead)
+    decision, is_lead = await anyio.to_thread.run_sync(_record_visit, engine, body)
     tracking_id = decision.activity.lead_id if isinstance(decision, VisitedLead) else decision.visitor.id
     return _json(VisitAnswer(status="Success", message=VisitMessage(id=tracking_id, is_lead=is_lead)))
 
 
-def _record_visit(engine: Engine, body: VisitBody) -> VisitDecision:
+def _record_visit(engine: Engine, body: VisitBody) -> tuple[VisitDecision, bool]:
+    """Record the visit; the decision, and whether the visit went on a lead (R-W3).
+
+    A visit decided for a visitor but saved after a capture converted it is posted on the new lead by the
+    save (adr/0028), so it is answered as a lead's visit.
+    """
     tracking_id = body.prospect_id.strip().lower() if body.prospect_id else engine.new_id()
     store = engine.store
     decision = decide_visit(
@@ -401,9 +405,8 @@ def _record_visit(engine: Engine, body: VisitBody) -> VisitDecision:
     )
     if isinstance(decision, VisitedLead):
         store.post_activity(decision.activity)
-    else:
-        store.save_visitor(decision.visitor)
-    return decision
+        return decision, True
+    return decision, store.save_visitor(decision.visitor)
 
 
 _BASELINE_BODY: Final = msgspec.json.Decoder(list[RawAttribute])
