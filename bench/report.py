@@ -186,10 +186,10 @@ def profile_tables(stats: pstats.Stats) -> tuple[str, str, float]:
 
 STAGES: Final = (
     ("Engine.capture (whole)", "leadcapture/service.py", "capture"),
-    ("  Engine.validate", "leadcapture/service.py", "validate"),
+    ("  Engine._checked (decode, validate)", "leadcapture/service.py", "_checked"),
     ("    read_attributes (JSON decode)", "leadcapture/core/request.py", "read_attributes"),
     ("    check_request (names, values)", "leadcapture/core/request.py", "check_request"),
-    ("      normalize_value (non-text values)", "leadcapture/core/values.py", "normalize_value"),
+    ("      normalize_value (values off the fast paths)", "leadcapture/core/values.py", "normalize_value"),
     ("      StandardNormalizer.email", "leadcapture/normalize.py", "email"),
     ("      StandardNormalizer.phone", "leadcapture/normalize.py", "phone"),
     ("  Engine.decide", "leadcapture/service.py", "decide"),
