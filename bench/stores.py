@@ -704,7 +704,8 @@ def render(results: Results, command: str) -> str:
         "",
         single_rows,
         "",
-        "Batches (ratio to the same single-capture baseline, and to the raw batches of the same database):",
+        "Batches (ratio to the same single-capture baseline, and to the raw batches of the same database engine,"
+        " which write new leads into an empty database):",
         "",
         many_rows,
         "",
