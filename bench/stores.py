@@ -9,6 +9,10 @@ real disk for `synchronous=FULL` to mean anything):
   same statements through SQLAlchemy Core;
 * `Engine.capture_many` in batches of 1,000 rows (20% of them repeat an earlier person, so they update)
   into SQLite, and into PostgreSQL on a throwaway cluster with fsync on;
+* the raw batch baselines: 1,000 new leads per transaction with plain sqlite3
+  (`RawCapture.capture_batch`) and with plain psycopg 3 on the same PostgreSQL cluster
+  (`bench.raw_postgres.RawPostgresBatches`, the fastest of `executemany`, an explicit pipeline, and
+  `COPY` in text and binary format);
 * where the time of one SQLite capture goes (validate, begin, read, decide, write, commit).
 
 The disks of shared machines change speed from one minute to the next, so the single-capture figures are
@@ -28,16 +32,17 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import msgspec
 from returns.result import Success
 
+from bench.raw_postgres import WAYS, RawPostgresBatches
 from bench.raw_sqlite import AlchemyCapture, RawCapture, RawRow
 from bench.report import cpu_model, load_average
 from leadcapture import Engine, InMemoryLeadStore
@@ -60,6 +65,7 @@ CITIES: Final = ("Mumbai", "Delhi", "Bengaluru", "Hyderabad", "Chennai", "Kolkat
 SOURCES: Final = ("Website", "Google Ads", "Facebook", "LinkedIn", "Referral", "Webinar", "Inbound Call")
 _HASH: Final = 2_654_435_761  # odd, so i -> i * _HASH mod 2**32 is one-to-one: every email is distinct
 _PHONE_STEP: Final = 7_919  # prime, so i -> 6e9 + i * 7919 mod 4e9 is one-to-one: every phone is distinct
+Row = TypeVar("Row")
 _YEAR_AGO: Final = datetime.now(UTC).replace(microsecond=0) - timedelta(days=365)
 
 
@@ -371,7 +377,7 @@ def capture_many(figure: Figure, engine: Engine, batches: Sequence[Sequence[dict
     timed(figure, sum(len(batch) for batch in batches), run)
 
 
-def batches_of(bodies: list[dict[str, str]], size: int) -> list[list[dict[str, str]]]:
+def batches_of(bodies: list[Row], size: int) -> list[list[Row]]:
     """`bodies` cut into batches of `size`."""
     return [bodies[start : start + size] for start in range(0, len(bodies), size)]
 
@@ -422,20 +428,27 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
 
 
-def figures_table(figures: Sequence[Figure], base: Figure) -> str:
-    """Every figure with its rate, its ratio to the baseline and its CPU time per operation."""
-    rows = [
-        (
+def figures_table(figures: Sequence[Figure], base: Figure, batch_bases: Mapping[str, Figure] | None = None) -> str:
+    """Every figure with its rate, its ratio to the baseline and its CPU time per operation.
+
+    With `batch_bases` (figure name -> the raw batches of its database), a column of ratios to those too.
+    """
+    rows = []
+    for figure in figures:
+        ratios = [f"{figure.ratio_to(base):.2f}"]
+        if batch_bases is not None:
+            raw = batch_bases.get(figure.name)
+            ratios.append("" if raw is None else f"{figure.ratio_to(raw):.2f}")
+        rows.append((
             figure.name,
             f"{figure.rate:,.0f} {figure.unit}/s",
-            f"{figure.ratio_to(base):.2f}",
+            *ratios,
             f"{1e6 / figure.rate:,.0f}",
             f"{figure.cpu_micros:,.0f}",
             figure.note,
-        )
-        for figure in figures
-    ]
-    header = ("figure", "per second", "ratio to baseline", "µs each (wall)", "CPU µs each", "what is timed")
+        ))
+    ratio_headers = ("ratio to baseline", "ratio to raw batches") if batch_bases is not None else ("ratio to baseline",)
+    header = ("figure", "per second", *ratio_headers, "µs each (wall)", "CPU µs each", "what is timed")
     return table(header, rows)
 
 
@@ -560,7 +573,7 @@ def measure_sqlite(folder: Path, options: argparse.Namespace) -> tuple[dict[str,
 
 
 def measure_postgres(options: argparse.Namespace, rng: random.Random) -> dict[str, Figure]:
-    """Single captures and capture_many on a throwaway PostgreSQL cluster with fsync on."""
+    """Single captures, capture_many and the raw psycopg batches on a throwaway PostgreSQL cluster, fsync on."""
     from tests.support.postgres import create_database, throwaway_cluster
 
     from leadcapture.adapters.postgres import PostgresLeadStore
@@ -582,7 +595,49 @@ def measure_postgres(options: argparse.Namespace, rng: random.Random) -> dict[st
             figures = {"postgres-single": single, "postgres": many}
         finally:
             store.close()
+        figures["raw-pg"] = raw_postgres_batches(cluster, options, create_database)
     return figures
+
+
+def raw_postgres_batches(cluster: str, options: argparse.Namespace,
+                         create_database: Callable[[str, str], str]) -> Figure:
+    """The raw psycopg batches, each way of writing them into its own new database; the fastest way is the figure.
+
+    `PostgresLeadStore` creates each database's tables, then `RawPostgresBatches` writes new leads on a
+    connection of its own; the row counts afterwards show that every lead and every row of it was written.
+    """
+    from leadcapture.adapters.postgres import PostgresLeadStore
+
+    rows = options.batches * options.batch_size
+    tried = {}
+    for number, way in enumerate(WAYS):
+        url = create_database(cluster, f"bench_raw_{way.replace(' ', '_')}")
+        PostgresLeadStore(url).close()
+        figure = Figure(f"raw psycopg batches ({way}), fsync on", "leads")
+        batches = batches_of(raw_rows(20_000_000 + number * 1_000_000, rows), options.batch_size)
+        raw = RawPostgresBatches(url)
+        try:
+            write = raw.batch(way)
+
+            def run(write: Callable[[Sequence[RawRow]], None] = write, batches: list[list[RawRow]] = batches) -> None:
+                for batch in batches:
+                    write(batch)
+
+            timed(figure, rows, run)
+            found = raw.counts()
+        finally:
+            raw.close()
+        if found != (rows, 2 * rows, rows):
+            msg = f"raw psycopg batches ({way}) wrote {found} leads, unique values, activities; wanted {rows} leads"
+            raise RuntimeError(msg)
+        print(f"  raw psycopg batches, {way}: {figure.rate:,.0f} leads/s", flush=True)
+        tried[way] = figure
+    best = max(tried, key=lambda way: tried[way].rate)
+    others = ", ".join(f"{way} {figure.rate:,.0f}/s" for way, figure in tried.items() if way != best)
+    fastest = tried[best]
+    return Figure("raw psycopg batches, fsync on", "leads",
+                  f"{options.batch_size:,} new leads per transaction, {best} (fastest; {others})",
+                  counts=fastest.counts, walls=fastest.walls, cpus=fastest.cpus)
 
 
 def machine_details(folder: Path, probes: Sequence[float], loads: Sequence[str]) -> list[tuple[str, str]]:
@@ -611,7 +666,11 @@ def render(results: Results, command: str) -> str:
     names = list(singles)
     full_empty, normal_empty, full_big, normal_big = (singles[n] for n in names[1:5])
     single_rows = figures_table(list(singles.values()), base)
-    many_rows = figures_table(list(many.values()), base)
+    # Each batch figure next to the raw batches of its own database: what no code writing there can beat.
+    raw_of = {"sqlite": "raw-bulk", "sqlite-big": "raw-bulk", "raw-bulk": "raw-bulk", "postgres": "raw-pg",
+              "raw-pg": "raw-pg"}
+    batch_bases = {many[key].name: many[raw] for key, raw in raw_of.items() if key in many and raw in many}
+    many_rows = figures_table(list(many.values()), base, batch_bases)
     slowdown_full = full_empty.rate / full_big.rate
     slowdown_normal = normal_empty.rate / normal_big.rate
     targets = [
@@ -624,8 +683,10 @@ def render(results: Results, command: str) -> str:
          verdict(many["sqlite"].rate >= TARGET_MANY_SQLITE)),
     ]
     if "postgres" in many:
+        raw_pg = f" (raw psycopg batches: {many['raw-pg'].rate:,.0f})" if "raw-pg" in many else ""
         targets.append(("capture_many leads/s, PostgreSQL", f">= {TARGET_MANY_POSTGRES:,}",
-                        f"{many['postgres'].rate:,.0f}", verdict(many["postgres"].rate >= TARGET_MANY_POSTGRES)))
+                        f"{many['postgres'].rate:,.0f}{raw_pg}",
+                        verdict(many["postgres"].rate >= TARGET_MANY_POSTGRES)))
     phase_rows = [
         (where, *(f"{spent[phase]:,.0f}" for phase in PHASES), f"{sum(spent.values()):,.0f}")
         for where, spent in results.phases.items()
@@ -643,7 +704,8 @@ def render(results: Results, command: str) -> str:
         "",
         single_rows,
         "",
-        "Batches (ratio to the same single-capture baseline):",
+        "Batches (ratio to the same single-capture baseline, and to the raw batches of the same database engine,"
+        " which write new leads into an empty database):",
         "",
         many_rows,
         "",
