@@ -332,6 +332,19 @@ def _later_visit(number: int) -> Visit:
     )
 
 
+def _saved_visitor(store: LeadStore) -> Visitor:
+    """Save `_visitor()` and read it back, as a Visit request reads the visitor it then saves."""
+    store.save_visitor(_visitor())
+    snapshot = store.visitor(VISITOR_ID)
+    assert snapshot is not None
+    return snapshot
+
+
+def _decided_convert(store: LeadStore) -> Convert:
+    """The Convert a capture with the visitor's id and a new email decides now, not yet applied."""
+    return decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+
+
 def _with_visit(visitor: Visitor, visit: Visit) -> Visitor:
     """`visitor` with `visit` appended, as a Visit request builds the visitor it saves."""
     return msgspec.structs.replace(visitor, visits=(*visitor.visits, visit))
@@ -339,9 +352,7 @@ def _with_visit(visitor: Visitor, visit: Visit) -> Visitor:
 
 def test_W1_saving_a_stale_visitor_keeps_the_visit_another_writer_added(store: LeadStore) -> None:
     """Two visits decided on one read of the visitor are both kept, whichever is saved last."""
-    store.save_visitor(_visitor())
-    snapshot = store.visitor(VISITOR_ID)
-    assert snapshot is not None
+    snapshot = _saved_visitor(store)
     store.save_visitor(_with_visit(snapshot, _later_visit(2)))
     store.save_visitor(_with_visit(snapshot, _later_visit(1)))
     assert store.visitor(VISITOR_ID) == Visitor(
@@ -360,10 +371,8 @@ def test_W1_saving_a_visitor_again_keeps_one_copy_of_each_visit(store: LeadStore
 
 def test_M6_saving_a_visitor_read_before_its_conversion_leaves_it_converted(store: LeadStore) -> None:
     """A visit decided before a capture converted the visitor adds its visit but does not un-convert it."""
-    store.save_visitor(_visitor())
-    snapshot = store.visitor(VISITOR_ID)
-    assert snapshot is not None
-    convert = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    snapshot = _saved_visitor(store)
+    convert = _decided_convert(store)
     apply_ok(store, convert)
     store.save_visitor(_with_visit(snapshot, _later_visit(1)))
     assert store.visitor(VISITOR_ID) == Visitor(
@@ -399,7 +408,7 @@ def _web_visit_ids(store: LeadStore) -> list[str]:
 def test_M6_a_convert_posts_the_visits_saved_after_it_read_the_visitor(store: LeadStore) -> None:
     """A visit saved between a Convert's read of the visitor and its write is posted on the new lead too."""
     store.save_visitor(_visitor())
-    convert = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    convert = _decided_convert(store)
     snapshot = store.visitor(VISITOR_ID)
     assert snapshot is not None
     assert store.save_visitor(_with_visit(snapshot, _later_visit(1))) is False
@@ -414,10 +423,8 @@ def test_M6_a_convert_posts_the_visits_saved_after_it_read_the_visitor(store: Le
 
 def test_M6_W3_a_visit_saved_onto_a_converted_visitor_is_posted_on_its_lead(store: LeadStore) -> None:
     """A visit read before a conversion and saved after it is posted on the lead, and the save says so."""
-    store.save_visitor(_visitor())
-    snapshot = store.visitor(VISITOR_ID)
-    assert snapshot is not None
-    convert = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    snapshot = _saved_visitor(store)
+    convert = _decided_convert(store)
     apply_ok(store, convert)
     assert store.save_visitor(_with_visit(snapshot, _later_visit(1))) is True
     late = visit_activity(VISITOR_ID, _later_visit(1))
@@ -427,10 +434,8 @@ def test_M6_W3_a_visit_saved_onto_a_converted_visitor_is_posted_on_its_lead(stor
 
 def test_M6_W3_visits_saved_again_onto_a_converted_visitor_are_posted_once(store: LeadStore) -> None:
     """Saving the same visits onto a converted visitor again, or more of them, posts each visit once."""
-    store.save_visitor(_visitor())
-    snapshot = store.visitor(VISITOR_ID)
-    assert snapshot is not None
-    convert = decided(Convert, engine_for(store), {"ProspectId": VISITOR_ID, "EmailAddress": EMAIL_A})
+    snapshot = _saved_visitor(store)
+    convert = _decided_convert(store)
     store.save_visitor(_with_visit(snapshot, _later_visit(1)))
     apply_ok(store, convert)
     store.save_visitor(_with_visit(snapshot, _later_visit(1)))
