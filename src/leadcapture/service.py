@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Final, Protocol, assert_never, runtime_checkable
 
@@ -97,8 +98,12 @@ def check_idempotency_key(key: str) -> Problem | None:
 class LeadBatch(LeadTransaction, Protocol):
     """A scope in which a batch of captures is decided before anything is written."""
 
-    def flush(self) -> Result[None, StoreConflict]:
-        """Write everything applied in the scope at once, or refuse it if the data changed meanwhile."""
+    def flush(self, *, activities: bool = True) -> Result[None, StoreConflict]:
+        """Write everything applied in the scope at once, or refuse it if the data changed meanwhile.
+
+        `activities=False` writes the leads, index entries and visitors but not the activities: what a
+        dry run's doomed transaction needs for later rows to read, and no more.
+        """
         ...
 
 
@@ -190,7 +195,17 @@ class Engine:
     ) -> CaptureDecision:
         """Read the candidates for a validated request (from `reader`, else the store) and decide it."""
         source: LeadTransaction = reader if reader is not None else self.store
-        candidates = source.find_candidates(candidate_query(request, self.schema))
+        return self._decide(request, behavior, source, candidate_query(request, self.schema))
+
+    def _decide(
+        self,
+        request: CaptureRequest,
+        behavior: UpdateBehavior | None,
+        source: LeadTransaction,
+        query: CandidateQuery,
+    ) -> CaptureDecision:
+        """`decide` with the request's candidate query already made (a batch makes it to preload with)."""
+        candidates = source.find_candidates(query)
         ids = NewIds(lead_id=self._ids.new_id(), activity_id=self._ids.new_id())
         return decide_capture(
             request,
@@ -227,25 +242,56 @@ class Engine:
         store transaction that is always rolled back, so two rows with one email preview as Created, then
         Updated. `leadcapture.core.report.summarize` turns the answers into totals per outcome and rule.
         """
-        previews: list[Result[CaptureDecision, Problem]] = []
+        with self.dry_run() as run:
+            return [preview for chunk in _chunks(rows, BATCH_SIZE) for preview in run.preview_many(chunk, behavior)]
+
+    @contextmanager
+    def dry_run(self) -> Iterator[DryRun]:
+        """A store transaction, rolled back when the block ends, in which rows are previewed in order.
+
+        Each `DryRun.preview_many` call sees the rows of every call before it, as `capture_many` would, so
+        a file can be previewed a batch at a time with bounded memory (R-D1, R-D3).
+        """
         try:
             with self.store.transaction() as tx:
-                previews.extend(
-                    self.validate(row, behavior).map(lambda checked: self._preview_in(tx, *checked)) for row in rows
-                )
+                yield DryRun(self, tx)
                 raise _DryRunOver
         except _DryRunOver:
             pass
-        return previews
+
+    def _preview_batch(
+        self,
+        tx: LeadTransaction,
+        checked: list[Result[tuple[CaptureRequest, UpdateBehavior | None], Problem]],
+    ) -> list[Result[CaptureDecision, Problem]]:
+        """Decide validated rows in order inside the doomed `tx`, each seeing the ones before it."""
+        if isinstance(tx, BatchingTransaction):
+            valid = [pair for result in checked if (pair := result.value_or(None)) is not None]
+            queries = [candidate_query(request, self.schema) for request, _ in valid]
+            scope = tx.batch(queries)
+            next_query = iter(queries).__next__
+            decisions = [result.map(lambda pair: self._preview_in(scope, *pair, next_query())) for result in checked]
+            # Later batches read leads and their index entries, never activities: they stay unwritten.
+            if isinstance(scope.flush(activities=False), Success):
+                return decisions
+            # Nobody else writes in this transaction; should the batch be refused, go row by row.
+        return [
+            result.map(lambda pair: self._preview_in(tx, *pair, candidate_query(pair[0], self.schema)))
+            for result in checked
+        ]
 
     def _preview_in(
-        self, tx: LeadTransaction, request: CaptureRequest, behavior: UpdateBehavior | None
+        self,
+        tx: LeadTransaction,
+        request: CaptureRequest,
+        behavior: UpdateBehavior | None,
+        query: CandidateQuery,
     ) -> CaptureDecision:
         """Decide, and apply to the doomed transaction so that later rows see this one.
 
         Inside one transaction nobody else writes what it read, so the store accepts the decision.
         """
-        decision = self.decide(request, behavior, reader=tx)
+        decision = self._decide(request, behavior, tx, query)
         if not isinstance(decision, Reject):
             tx.apply(decision)
         return decision
@@ -316,7 +362,8 @@ class Engine:
             if valid is not None:
                 queries.append(candidate_query(valid[0], self.schema))
         scope = tx.batch(queries)
-        answers = [pair.bind(lambda p: self._capture_in(scope, *p)) for pair in checked]
+        next_query = iter(queries).__next__
+        answers = [pair.bind(lambda p: self._capture_in(scope, *p, next_query())) for pair in checked]
         if isinstance(scope.flush(), Success):
             return answers
         # Another writer changed what the batch read: every row decides again on fresh data.
@@ -327,10 +374,13 @@ class Engine:
         tx: LeadTransaction,
         request: CaptureRequest,
         behavior: UpdateBehavior | None,
+        query: CandidateQuery | None = None,
     ) -> Result[CaptureReceipt, Problem]:
         """Decide and apply inside `tx`, deciding again when the store reports a conflict (R-M10)."""
+        if query is None:
+            query = candidate_query(request, self.schema)
         for _ in range(self._max_attempts):
-            decision = self.decide(request, behavior, reader=tx)
+            decision = self._decide(request, behavior, tx, query)
             if isinstance(tx.apply(decision), Success):
                 return answer_for(decision)
         return Failure(
@@ -469,6 +519,28 @@ class Engine:
         if not isinstance(store, IdempotentStore):
             return 0
         return store.purge_idempotency_records(self._clock.now())
+
+
+class DryRun:
+    """Previews inside the rolled-back transaction of `Engine.dry_run`: each call sees the calls before it."""
+
+    def __init__(self, engine: Engine, tx: LeadTransaction) -> None:
+        """Preview with `engine` inside `tx` (which `Engine.dry_run` rolls back)."""
+        self._engine = engine
+        self._tx = tx
+
+    def preview_many(
+        self,
+        rows: Iterable[object],
+        behavior: str | UpdateBehavior | None = None,
+    ) -> list[Result[CaptureDecision, Problem]]:
+        """What capturing these rows, after the rows of earlier calls, would do: one answer per row, in order.
+
+        On stores that batch (the SQL stores) the rows are decided together in memory, as `capture_many`
+        decides them; the answers are those row-by-row previewing gives.
+        """
+        engine = self._engine
+        return engine._preview_batch(self._tx, [engine.validate(row, behavior) for row in rows])
 
 
 def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:

@@ -4,8 +4,9 @@ The SQL stores decide a batch in memory and write it with bulk statements (`lead
 A Hypothesis state machine runs random batches through `capture_many` on SQLite and PostgreSQL and the
 same rows through `Engine.capture`, one transaction each, on the in-memory reference store, with the same
 clock and id sequences, and compares every answer and, after every step, every lead, unique and lookup
-value, activity and visitor (R-M10, R-U, R-A1). Other tests pin the fallback: a batch whose write is
-refused (an id taken, a value captured by another writer meanwhile) is done again row by row.
+value, activity and visitor (R-M10, R-U, R-A1); dry runs fed in batches preview as row by row (R-D3).
+Other tests pin the fallback: a batch whose write is refused (an id taken, a value captured by another
+writer meanwhile) is done again row by row.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from leadcapture import (
     schema_from_toml,
 )
 from leadcapture.adapters.postgres import PostgresLeadStore
+from leadcapture.adapters.sql import SQLTransaction
 from leadcapture.adapters.sqlite import SQLiteLeadStore
 from leadcapture.core.match import CandidateQuery
 
@@ -107,6 +109,24 @@ class BatchesAgree(RuleBasedStateMachine):
         for engine in sql_engines:
             assert engine.capture_many(batch, behavior, batch_size=batch_size) == expected
         self._remember(expected)
+
+    @rule(data=st.data(), behavior=behaviors, batch_size=st.sampled_from([1, 3, 1_000]))
+    def dry_run(self, data: st.DataObject, behavior: UpdateBehavior | None, batch_size: int) -> None:
+        """A dry run fed a batch at a time previews every row as previewing row by row does; it writes nothing.
+
+        The invariant then checks every store is as it was: the doomed transaction was rolled back.
+        """
+        batch = data.draw(st.lists(rows(self.prospects), min_size=1, max_size=12))
+        reference, *sql_engines = self.engines
+        expected = reference.preview_many(batch, behavior)
+        for engine in sql_engines:
+            with engine.dry_run() as run:
+                previews = [
+                    preview
+                    for start in range(0, len(batch), batch_size)
+                    for preview in run.preview_many(batch[start : start + batch_size], behavior)
+                ]
+            assert previews == expected
 
     @rule(data=st.data(), behavior=behaviors)
     def capture(self, data: st.DataObject, behavior: UpdateBehavior | None) -> None:
@@ -356,4 +376,25 @@ def test_capture_many_of_bad_rows_answers_each_with_its_problem(sql_store: SQLit
     engine = Engine(store=sql_store)
     answers = engine.capture_many([{"EmailAddress": "nope"}, {"Nonsense": "x"}], "NotABehaviour")
     assert all(isinstance(answer, Failure) for answer in answers)
+    assert sql_store.leads() == ()
+
+
+def test_D3_a_dry_run_batch_writes_what_later_rows_read_and_no_activity(
+    sql_store: SQLiteLeadStore | PostgresLeadStore,
+) -> None:
+    """Inside a dry run's doomed transaction a batch leaves its leads and values for later batches, not activities.
+
+    No decision reads activities, so a dry run does not spend time writing them (R-D3).
+    """
+    engine = Engine(store=sql_store, clock=SteppingClock(), ids=CountingIds())
+    with engine.dry_run() as run:
+        (first,) = run.preview_many([{"EmailAddress": "asha@example.com", "Phone": "9000000001"}])
+        (second,) = run.preview_many([{"Phone": "+91 90000 00001", "FirstName": "Asha"}])
+        lead_id = first.unwrap().lead.id
+        assert second.unwrap().explanation.outcome is Outcome.UPDATED
+        assert second.unwrap().explanation.lead_id == lead_id
+        doomed = run._tx  # the dry run's own transaction sees what it wrote
+        assert isinstance(doomed, SQLTransaction)
+        assert doomed.get_lead(lead_id) is not None
+        assert doomed.activities(lead_id) == ()
     assert sql_store.leads() == ()

@@ -391,3 +391,21 @@ def test_D3_batch_dry_run_on_sqlite_leaves_the_file_untouched(tmp_path: Path) ->
         assert sqlite_store.leads() == ()
     finally:
         sqlite_store.close()
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_D3_a_dry_run_fed_in_batches_sees_every_earlier_batch(backend: str, tmp_path: Path) -> None:
+    """R-D3: `Engine.dry_run` previews a file a batch at a time; each batch sees the batches before it."""
+    store = InMemoryLeadStore() if backend == "memory" else SQLiteLeadStore(tmp_path / "leads.db")
+    engine = Engine(store=store)
+    try:
+        with engine.dry_run() as run:
+            answers = [preview for row in BATCH for preview in run.preview_many([row])]
+        assert answers[0].unwrap().explanation.outcome is Outcome.CREATED
+        assert answers[1].unwrap().explanation.outcome is Outcome.UPDATED
+        assert answers[1].unwrap().explanation.lead_id == answers[0].unwrap().lead.id
+        assert summarize(answers) == summarize(engine.preview_many(BATCH))
+        assert store.leads() == ()
+    finally:
+        if isinstance(store, SQLiteLeadStore):
+            store.close()

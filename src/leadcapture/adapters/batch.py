@@ -54,6 +54,8 @@ class BatchChanges(msgspec.Struct, frozen=True, kw_only=True):
     lookup_inserts: list[tuple[str, str, str]]
     activities: list[Activity]
     """In the order the row-by-row path would post them."""
+    post_activities: bool = True
+    """False when the batch's activities are left out, visits of converted visitors included."""
 
 
 class BatchLoader(Protocol):
@@ -312,12 +314,15 @@ class BatchOverlay:
         self._leads[lead.id] = _as_stored(lead)
         self._activities.extend(activities)
 
-    def flush(self) -> Result[None, StoreConflict]:
-        """Write what the batch decided in one all-or-nothing step of bulk statements."""
-        return self._loader.write_batch(self.changes())
+    def flush(self, *, activities: bool = True) -> Result[None, StoreConflict]:
+        """Write what the batch decided in one all-or-nothing step of bulk statements.
 
-    def changes(self) -> BatchChanges:
-        """The net difference between the image and the database, as bulk statement rows."""
+        `activities=False` leaves the activities out (a dry run's doomed transaction: no decision reads them).
+        """
+        return self._loader.write_batch(self.changes(activities=activities))
+
+    def changes(self, *, activities: bool = True) -> BatchChanges:
+        """The net difference between the image and the database, as bulk statement rows (`activities` or not)."""
         unique_deletes: list[tuple[str, str, str]] = []
         unique_inserts: list[tuple[str, str, str]] = []
         lookup_deletes: list[tuple[str, str, str]] = []
@@ -347,7 +352,8 @@ class BatchOverlay:
             converted_visitors=list(self._converted),
             unique_inserts=unique_inserts,
             lookup_inserts=lookup_inserts,
-            activities=list(self._activities),
+            activities=list(self._activities) if activities else [],
+            post_activities=activities,
         )
 
 

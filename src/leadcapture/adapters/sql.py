@@ -556,7 +556,9 @@ class SQLTransaction:
             # Visits saved onto a converted visitor since the batch read it (adr/0028).
             (
                 sql.insert_visit_activities,
-                [(WEB_VISIT_EVENT_CODE, WEB_VISIT_EVENT_NAME, visitor_id) for visitor_id in changes.converted_visitors],
+                [(WEB_VISIT_EVENT_CODE, WEB_VISIT_EVENT_NAME, visitor_id) for visitor_id in changes.converted_visitors]
+                if changes.post_activities
+                else [],
                 None,
             ),
         ]
@@ -697,7 +699,6 @@ def _holder_rows(rows: Iterable[Sequence[Any]]) -> list[HolderRow]:
             lead = decoded[row[3]] = lead_from_row(row, 3)
         holders.append(HolderRow(field=row[0], key=row[1], unique=bool(row[2]), lead=lead))
     return holders
-
 
 
 def _entry_row(entry: IndexEntry, lead_id: str) -> tuple[str, str, str]:

@@ -20,13 +20,10 @@ from returns.result import Failure, Result, Success
 from leadcapture.client.api import LeadCaptureClient
 from leadcapture.client.errors import ApiError
 from leadcapture.core.decision import CaptureDecision, CaptureReceipt, Reject
-from leadcapture.core.match import candidate_query
 from leadcapture.core.names import Outcome, UpdateBehavior
 from leadcapture.core.problems import FieldError, Problem, invalid_input
 from leadcapture.core.records import FieldChange
-from leadcapture.core.request import CaptureRequest
-from leadcapture.ports import LeadTransaction
-from leadcapture.service import BatchingTransaction, Engine
+from leadcapture.service import DryRun, Engine
 
 DEFAULT_BATCH_SIZE: Final = 1_000
 FORMATS: Final = ("csv", "jsonl")
@@ -232,10 +229,6 @@ class RowApplier(Protocol):
         ...
 
 
-class _RollBack(Exception):  # noqa: N818 - a signal, not an error
-    """Raised at the end of a dry run so that the store rolls its transaction back."""
-
-
 class DatabaseApplier:
     """Rows straight into a store through the engine: `capture_many` per batch, or a rolled-back dry run."""
 
@@ -251,13 +244,9 @@ class DatabaseApplier:
             for batch in batches:
                 emit(self._capture(batch))
             return
-        try:
-            with self.engine.store.transaction() as tx:
-                for batch in batches:
-                    emit(self._preview(tx, batch))
-                raise _RollBack
-        except _RollBack:
-            pass
+        with self.engine.dry_run() as run:
+            for batch in batches:
+                emit(self._preview(run, batch))
 
     def _capture(self, batch: list[SourceRow]) -> list[RowReport]:
         readable = [row for row in batch if row.problem is None]
@@ -271,33 +260,16 @@ class DatabaseApplier:
             for row in batch
         ]
 
-    def _preview(self, tx: LeadTransaction, batch: list[SourceRow]) -> list[RowReport]:
-        """Decide a batch as `capture_many` would, applying it to the doomed transaction for later rows to see."""
-        checked = [
-            Failure(row.problem) if row.problem is not None else self.engine.validate(row.attributes, self.behavior)
+    def _preview(self, run: DryRun, batch: list[SourceRow]) -> list[RowReport]:
+        """What capturing a batch would do, seeing what the batches before it would have done."""
+        readable = [row for row in batch if row.problem is None]
+        results = iter(run.preview_many([row.attributes for row in readable], self.behavior))
+        return [
+            _refused(row.number, row.problem)
+            if row.problem is not None
+            else report_for_decision(row.number, next(results))
             for row in batch
         ]
-        decisions: list[Result[CaptureDecision, Problem]] | None = None
-        if isinstance(tx, BatchingTransaction):
-            valid = [pair[0] for result in checked if (pair := result.value_or(None)) is not None]
-            scope = tx.batch([candidate_query(request, self.engine.schema) for request in valid])
-            decisions = [result.map(lambda pair: self._decide_and_apply(scope, *pair)) for result in checked]
-            if not isinstance(scope.flush(), Success):
-                decisions = None  # nobody else writes in this transaction; should the batch be refused, go row by row
-        if decisions is None:
-            decisions = [result.map(lambda pair: self._decide_and_apply(tx, *pair)) for result in checked]
-        return [report_for_decision(row.number, result) for row, result in zip(batch, decisions, strict=True)]
-
-    def _decide_and_apply(
-        self,
-        tx: LeadTransaction,
-        request: CaptureRequest,
-        behavior: UpdateBehavior | None,
-    ) -> CaptureDecision:
-        decision = self.engine.decide(request, behavior, reader=tx)
-        if not isinstance(decision, Reject):
-            tx.apply(decision)
-        return decision
 
 
 class ClientApplier:
@@ -376,4 +348,3 @@ def run_import(
 
     applier.run(batched(reader, batch_size), emit)
     return summary
-
