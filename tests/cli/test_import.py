@@ -233,7 +233,10 @@ def test_capture_command_with_set_pairs_file_and_dry_run(tmp_path: Path) -> None
     created = msgspec.json.decode(run("capture", attributes, "-d", database).stdout)
     updated = msgspec.json.decode(run("capture", "--set", "EmailAddress=ADA@example.com", "-d", database).stdout)
     assert created["is_created"] is True
-    assert updated == {"lead_id": created["lead_id"], "activity_id": updated["activity_id"], "is_created": False}
+    assert (created["outcome"], created["decision"]["type"]) == ("Created", "Create")
+    assert (updated["lead_id"], updated["is_created"], updated["outcome"]) == (created["lead_id"], False, "Updated")
+    assert updated["decision"]["explanation"]["rule"] == "R-M8"
+    assert updated["decision"]["activity"]["id"] == updated["activity_id"]
 
     refused = run("capture", "--set", "EmailAddress=nope", "-d", database)
     assert refused.returncode == 1
@@ -274,6 +277,16 @@ def test_import_over_http_lands_in_the_servers_database(server: RunningServer, l
     assert result.returncode == 0, result.stderr
     lines = report_lines(tmp_path / "r.jsonl")
     assert [line["outcome"] for line in lines] == ["Created", "Created", "Updated", "Created", "Updated"]
+    # The server answers each capture with its decision: the report says what a direct import says.
+    direct_db = f"sqlite:///{tmp_path / 'direct.db'}"
+    direct = run("import", leads_csv, "--map", "E-mail=EmailAddress", "-d", direct_db, "--report", tmp_path / "d.jsonl")
+    assert direct.returncode == 0, direct.stderr
+
+    def explained(line: dict[str, Any]) -> tuple[object, ...]:
+        return line["row"], line["outcome"], line["rule"], line["changes"]
+
+    assert [explained(line) for line in lines] == [explained(line) for line in report_lines(tmp_path / "d.jsonl")]
+    assert all(line["rule"] for line in lines)
     found = run("capture", "--set", "EmailAddress=ada@example.com", "--dry-run", "--url", server.base_url, *keys)
     decision = msgspec.json.decode(found.stdout)
     assert decision["type"] == "Update"

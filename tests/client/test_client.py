@@ -8,7 +8,7 @@ import msgspec
 import pytest
 from tests.support.determinism import CountingIds, SteppingClock
 
-from leadcapture import CaptureDecision, Engine, ExceptionType, InMemoryLeadStore, Reject, Update
+from leadcapture import CaptureDecision, Engine, ExceptionType, InMemoryLeadStore, Outcome, Reject, Update
 from leadcapture.client import (
     ApiError,
     CallLimiter,
@@ -101,11 +101,14 @@ def test_capture_sends_leadsquared_request_and_reads_the_receipt() -> None:
     recorder = Recorder(json_response(SUCCESS))
     client = LeadCaptureClient(MockTransport(recorder))
     receipt = client.capture({"EmailAddress": "ada@example.com", "FirstName": "Ada"}, "DoNotUpdate")
+    # LeadSquared's own answer has no Decision: the receipt holds what it says, outcome and decision None.
     assert receipt == ClientReceipt(lead_id="lead-1", activity_id="activity-1", is_created=True)
+    assert (receipt.outcome, receipt.decision) == (None, None)
     (request,) = recorder.requests
     assert request.method == "POST"
     assert request.path == "/v2/LeadManagement.svc/Lead.Capture"
     assert request.query_value("leadupdatebehavior") == "DoNotUpdate"
+    assert request.query_value("explain") == "true"
     assert request.query_value("dryRun") is None
     assert msgspec.json.decode(request.body) == [
         {"Attribute": "EmailAddress", "Value": "ada@example.com"},
@@ -219,3 +222,24 @@ def test_call_rate_must_allow_a_call() -> None:
         CallLimiter(CallRate(amount=0, seconds=1))
     with pytest.raises(ValueError, match="seconds >= 1"):
         CallLimiter(CallRate(amount=1, seconds=0))
+
+
+def test_capture_reads_the_applied_decision_when_the_answer_carries_one() -> None:
+    """An answer with `Decision` (leadcapture's explain=true) gives a receipt equal to the engine's fields."""
+    engine = Engine(store=InMemoryLeadStore())
+    client = LeadCaptureClient(LocalTransport(engine))
+    receipt = client.capture({"EmailAddress": "ada@example.com", "FirstName": "Ada"})
+    stored = engine.store.leads()[0]
+    assert receipt.decision is not None
+    assert receipt.decision.lead == stored
+    assert receipt.outcome is Outcome.CREATED
+    assert receipt.decision.activity.id == receipt.activity_id
+
+
+def test_a_decision_about_another_lead_is_an_unexpected_answer() -> None:
+    """The client refuses an answer whose decision and message name different leads."""
+    decision = Engine(store=InMemoryLeadStore()).preview({"EmailAddress": "ada@example.com"}).unwrap()
+    body = {**SUCCESS, "Decision": msgspec.to_builtins(decision)}
+    client = LeadCaptureClient(MockTransport(Recorder(json_response(body))))
+    with pytest.raises(UnexpectedAnswer):
+        client.capture({"EmailAddress": "ada@example.com"})

@@ -128,6 +128,11 @@ def test_local_and_http_transports_answer_alike(server: RunningServer, tmp_path:
         "InvalidInput",
         None,
     ]
+    # A capture's receipt carries the applied decision on both sides, as `Engine.capture`'s does.
+    created, updated = local_answers[1], local_answers[2]
+    assert (created["outcome"], created["decision"]["type"]) == ("Created", "Create")
+    assert (updated["outcome"], updated["decision"]["explanation"]["rule"]) == ("Updated", "R-M8")
+    assert [change["field"] for change in updated["decision"]["explanation"]["changes"]] == ["LastName", "Phone"]
 
 
 def test_unknown_path_is_not_found_on_both(server: RunningServer, tmp_path: Path) -> None:

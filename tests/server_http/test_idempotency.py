@@ -27,6 +27,18 @@ def test_R_Q5_lead_capture_retry_with_the_same_key_replays_the_first_answer(serv
     assert activities == 1
 
 
+def test_R_Q5_a_replay_answers_the_recorded_decision_too(server: RunningServer) -> None:
+    """With explain=true the recorded answer holds the applied decision; its replay gives it back unchanged."""
+    with server.client() as client:
+        params = {"explain": "true"}
+        headers = {"Idempotency-Key": "sync-explain"}
+        first = client.post(CAPTURE, content=_body("explained@example.com"), params=params, headers=headers)
+        retry = client.post(CAPTURE, content=_body("explained@example.com"), params=params, headers=headers)
+    assert first.json()["Decision"]["type"] == "Create"
+    assert retry.content == first.content
+    assert retry.headers["Idempotency-Replayed"] == "true"
+
+
 def test_R_Q5_lead_capture_same_key_with_another_body_is_a_400(server: RunningServer) -> None:
     """Reusing a key for a different request is refused with the envelope naming the key; nothing changes."""
     with server.client() as client:

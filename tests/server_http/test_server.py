@@ -40,6 +40,25 @@ def test_H1_capture_answers_leadsquared_success_envelope(server: RunningServer) 
     assert second.json()["Message"]["RelatedId"] != message["RelatedId"]
 
 
+def test_H1_explain_adds_the_applied_decision_to_the_envelope(server: RunningServer) -> None:
+    """With explain=true the success envelope also carries `Decision`; without it, exactly LeadSquared's keys."""
+    plain = capture(server, capture_body(EmailAddress="explain@example.com", FirstName="Ex"))
+    assert set(plain.json()) == {"Status", "Message"}
+    explained = capture(server, capture_body(EmailAddress="EXPLAIN@example.com", City="Pune"), explain="true")
+    assert explained.status_code == 200
+    answer = explained.json()
+    assert set(answer) == {"Status", "Message", "Decision"}
+    decision = answer["Decision"]
+    assert decision["type"] == "Update"
+    assert decision["lead"]["id"] == answer["Message"]["Id"] == plain.json()["Message"]["Id"]
+    assert decision["activity"]["id"] == answer["Message"]["RelatedId"]
+    assert decision["explanation"]["rule"] == "R-M8"
+    assert decision["explanation"]["changes"] == [{"field": "City", "old": "", "new": "Pune"}]
+    refused = capture(server, capture_body(EmailAddress="not-an-email"), explain="true")
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"Status", "ExceptionType", "ExceptionMessage"}
+
+
 def test_H3_keys_in_headers_work_and_bad_keys_are_401(server: RunningServer) -> None:
     """R-H3: keys work in x-LSQ headers and in any-case query names; a wrong or missing secret is a 401."""
     any_case = {"ACCESSKEY": server.access_key, "secretkey": server.secret_key}

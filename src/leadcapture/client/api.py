@@ -10,8 +10,8 @@ import msgspec
 
 from leadcapture.client.errors import UnexpectedAnswer, error_for
 from leadcapture.client.limiter import CallLimiter, CallRate
-from leadcapture.core.decision import CaptureDecision
-from leadcapture.core.names import UpdateBehavior
+from leadcapture.core.decision import CaptureDecision, Convert, Create, Update
+from leadcapture.core.names import Outcome, UpdateBehavior
 from leadcapture.transports.base import (
     CAPTURE_PATH,
     GET_BY_EMAIL_PATH,
@@ -31,15 +31,19 @@ Attributes = Mapping[str, object] | Sequence[Mapping[str, object]] | bytes | str
 
 
 class ClientReceipt(msgspec.Struct, frozen=True, kw_only=True):
-    """What a capture answers over LeadSquared's API (R-H1): the lead, its Lead Capture activity, created or not.
+    """What a capture answers (R-H1): the lead, its Lead Capture activity, created or not, and the decision.
 
-    The names are those of the engine's `CaptureReceipt`. The applied decision itself is not part of
-    LeadSquared's answer; `LeadCaptureClient.preview` returns a decision before applying it.
+    The names are those of the engine's `CaptureReceipt`. `leadcapture serve` and `LocalTransport` send
+    the applied decision when asked (`explain=true`, which the client always asks), so `outcome` and
+    `decision` are those `Engine.capture` returns; a LeadSquared host answers only the first three, and
+    they stay None (adr/0036).
     """
 
     lead_id: str
     activity_id: str
     is_created: bool
+    outcome: Outcome | None = None
+    decision: Create | Update | Convert | None = None
 
 
 class _Message(msgspec.Struct, rename="pascal"):
@@ -55,11 +59,16 @@ class _Answer(msgspec.Struct, rename="pascal"):
     exception_message: str = ""
 
 
+class _CaptureAnswer(_Answer):
+    decision: Create | Update | Convert | None = None
+
+
 class _PreviewAnswer(_Answer):
     preview: CaptureDecision | None = None
 
 
 _ANSWER: Final = msgspec.json.Decoder(_Answer)
+_CAPTURE: Final = msgspec.json.Decoder(_CaptureAnswer)
 _PREVIEW: Final = msgspec.json.Decoder(_PreviewAnswer)
 _LEADS: Final = msgspec.json.Decoder(list[FlatLead])
 _METADATA: Final = msgspec.json.Decoder(list[dict[str, Any]])
@@ -100,15 +109,23 @@ class LeadCaptureClient:
             ApiRequest(
                 method="POST",
                 path=CAPTURE_PATH,
-                query=_behavior_query(behavior),
+                query=(*_behavior_query(behavior), ("explain", "true")),
                 headers=(("Content-Type", "application/json"), *headers),
                 body=encode_attributes(attributes),
             ),
         )
-        answer = _decode(_ANSWER, response)
+        answer = _decode(_CAPTURE, response)
         if response.status == _OK and answer.message is not None:
-            message = answer.message
-            return ClientReceipt(lead_id=message.id, activity_id=message.related_id, is_created=message.is_created)
+            message, decision = answer.message, answer.decision
+            if decision is not None and decision.lead.id != message.id:
+                raise UnexpectedAnswer(response.status, response.body)  # a decision about another lead
+            return ClientReceipt(
+                lead_id=message.id,
+                activity_id=message.related_id,
+                is_created=message.is_created,
+                outcome=decision.explanation.outcome if decision is not None else None,
+                decision=decision,
+            )
         raise _failure(answer, response)
 
     def preview(self, attributes: Attributes, behavior: str | UpdateBehavior | None = None) -> CaptureDecision:

@@ -8,6 +8,7 @@ is logged with a request id that the body also carries.
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import re
 import time
@@ -50,6 +51,7 @@ from leadcapture.wire.leadsquared import (
     VisitAnswer,
     VisitBody,
     VisitMessage,
+    capture_answer,
     error_envelope,
     flat_lead,
     preview_body,
@@ -237,7 +239,8 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Create or update a lead (R-M, R-B, R-U); `dryRun=true` previews instead (R-D1, R-D2).
 
     With an `Idempotency-Key` header, a retry with the same key and body within 24 hours replays the first
-    answer without capturing again; the same key with another body is a 400.
+    answer without capturing again; the same key with another body is a 400. With `explain=true` a
+    successful answer also carries the decision it applied (adr/0036).
     """
     caller = await _admit(request)
     engine = _engine(request)
@@ -247,23 +250,24 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     if query.get("dryrun", "").casefold() == "true":
         preview = await anyio.to_thread.run_sync(engine.preview, body, behavior)
         return _preview_response(preview)
+    explain = query.get("explain", "").casefold() == "true"
     idempotency_key = request.headers.get("idempotency-key")
     if idempotency_key is not None:
-        return await _capture_once(engine, caller, idempotency_key, body, behavior)
+        return await _capture_once(engine, caller, idempotency_key, body, behavior, explain=explain)
     writer: GroupCommitWriter | None = request.app.state.writer
     if writer is not None:
         captured = await writer.capture(body, behavior)
     else:
         captured = await anyio.to_thread.run_sync(engine.capture, body, behavior)
     if isinstance(captured, Success):
-        return _json(success_envelope(captured.unwrap()))
+        return _json(capture_answer(captured.unwrap(), explain=explain))
     return _error(captured.failure())
 
 
-def rendered_capture(captured: Result[CaptureReceipt, Problem]) -> StoredAnswer:
-    """A capture's answer as it is sent and recorded for an idempotency key."""
+def rendered_capture(captured: Result[CaptureReceipt, Problem], *, explain: bool = False) -> StoredAnswer:
+    """A capture's answer as it is sent and recorded for an idempotency key (with `Decision` if `explain`)."""
     if isinstance(captured, Success):
-        return StoredAnswer(status=200, body=_encode(success_envelope(captured.unwrap())))
+        return StoredAnswer(status=200, body=_encode(capture_answer(captured.unwrap(), explain=explain)))
     problem = captured.failure()
     return StoredAnswer(status=problem.status, body=_encode(error_envelope(problem)))
 
@@ -277,17 +281,20 @@ def idempotent_response(answered: Result[IdempotentAnswer, Problem]) -> Response
     return Response(answer.body, status_code=answer.status, media_type=MediaType.JSON, headers=headers)
 
 
-async def _capture_once(
-    engine: Engine, caller: ApiKey, idempotency_key: str, body: bytes, behavior: str | None
+async def _capture_once(  # noqa: PLR0913 - the request's parts, passed on unchanged
+    engine: Engine, caller: ApiKey, idempotency_key: str, body: bytes, behavior: str | None, *, explain: bool
 ) -> Response[bytes]:
-    """Lead.Capture with an `Idempotency-Key`: the capture and the record of its answer commit together."""
+    """Lead.Capture with an `Idempotency-Key`: the capture and the record of its answer commit together.
+
+    A replay answers what was recorded, `Decision` included or not as the first request asked.
+    """
     answered = await anyio.to_thread.run_sync(
         lambda: engine.capture_idempotently(
             body,
             behavior,
             scope=f"Lead.Capture:{caller.access_key}",
             key=idempotency_key,
-            render=rendered_capture,
+            render=functools.partial(rendered_capture, explain=explain),
         ),
     )
     return idempotent_response(answered)

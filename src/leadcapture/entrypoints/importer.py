@@ -275,10 +275,10 @@ class DatabaseApplier:
 class ClientApplier:
     """Rows through a `LeadCaptureClient`, one call per row.
 
-    LeadSquared's answer to a capture names the lead and whether it was created, not the rule or the
-    changes, so those stay empty in the report (`Created` also stands for a converted visitor). A dry
-    run previews each row against the server's current data: unlike a database dry run, it cannot see
-    the leads earlier rows of the file would make.
+    `leadcapture serve` answers each capture with the decision it applied, so the report has the rule and
+    the changes; a LeadSquared host names only the lead and whether it was created, and those stay empty
+    (`Created` then also stands for a converted visitor). A dry run previews each row against the server's
+    current data: unlike a database dry run, it cannot see the leads earlier rows of the file would make.
     """
 
     def __init__(self, client: LeadCaptureClient, *, behavior: str | UpdateBehavior | None, dry_run: bool) -> None:
@@ -307,6 +307,16 @@ class ClientApplier:
                 lead_id=None,
                 error=RowError(exception_type=exc.exception_type, message=exc.message),
             )
+        if receipt.decision is not None:
+            explanation = receipt.decision.explanation
+            return RowReport(
+                row=row.number,
+                outcome=explanation.outcome.value,
+                rule=explanation.rule,
+                lead_id=receipt.lead_id,
+                changes=explanation.changes,
+            )
+        # A LeadSquared host answers only the lead and whether it was created.
         outcome = Outcome.CREATED if receipt.is_created else Outcome.UPDATED
         return RowReport(row=row.number, outcome=outcome.value, rule="", lead_id=receipt.lead_id)
 

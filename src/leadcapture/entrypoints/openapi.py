@@ -340,6 +340,14 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
                             ),
                             {"type": "boolean"},
                         ),
+                        _query(
+                            "explain",
+                            (
+                                "`true`: a successful answer also carries `Decision`, the decision the capture"
+                                " applied with its explanation (a leadcapture extension; adr/0036)."
+                            ),
+                            {"type": "boolean"},
+                        ),
                         _IDEMPOTENCY_KEY,
                     ],
                     "requestBody": _capture_body("The lead's attributes as name-value pairs."),

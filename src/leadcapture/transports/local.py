@@ -28,7 +28,7 @@ from leadcapture.transports.base import (
     TransportBase,
     json_response,
 )
-from leadcapture.wire.leadsquared import error_envelope, flat_lead, preview_body, success_envelope
+from leadcapture.wire.leadsquared import capture_answer, error_envelope, flat_lead, preview_body, success_envelope
 
 
 def _error(problem: Problem) -> ApiResponse:
@@ -76,7 +76,8 @@ class LocalTransport(TransportBase):
             return self._preview(request.body, behavior)
         captured = self.engine.capture(request.body, behavior)
         if isinstance(captured, Success):
-            return json_response(success_envelope(captured.unwrap()))
+            explain = (request.query_value("explain") or "").casefold() == "true"
+            return json_response(capture_answer(captured.unwrap(), explain=explain))
         return _error(captured.failure())
 
     def _preview(self, body: bytes, behavior: str | None) -> ApiResponse:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 
 import msgspec
 
-from leadcapture.core.decision import CaptureDecision, CaptureReceipt
+from leadcapture.core.decision import CaptureDecision, CaptureReceipt, Convert, Create, Update
 from leadcapture.core.names import CREATED_ON, MODIFIED_ON, PROSPECT_ID_FIELD
 from leadcapture.core.problems import Problem
 from leadcapture.core.records import Lead
@@ -44,11 +44,15 @@ class ErrorEnvelope(msgspec.Struct, frozen=True, rename="pascal"):
 
 
 class CaptureAnswer(msgspec.Struct, frozen=True, rename="pascal"):
-    """A successful Lead.Capture answer; a dry run adds `Preview`, the decision with its explanation (R-D2)."""
+    """A successful Lead.Capture answer; a dry run adds `Preview`, the decision with its explanation (R-D2).
+
+    With `explain=true` a real capture adds `Decision`, the decision it applied (adr/0036).
+    """
 
     status: str
     message: CaptureMessage
     preview: CaptureDecision | msgspec.UnsetType | None = msgspec.UNSET
+    decision: Create | Update | Convert | msgspec.UnsetType = msgspec.UNSET
 
 
 class CaptureErrorAnswer(msgspec.Struct, frozen=True, rename="pascal"):
@@ -179,6 +183,17 @@ def success_envelope(receipt: CaptureReceipt) -> SuccessEnvelope:
         status="Success",
         message=CaptureMessage(id=receipt.lead_id, related_id=receipt.activity_id, is_created=receipt.is_created),
     )
+
+
+def explained_answer(receipt: CaptureReceipt) -> CaptureAnswer:
+    """The body a successful capture answers with when asked to explain itself: the envelope plus `Decision`."""
+    envelope = success_envelope(receipt)
+    return CaptureAnswer(status=envelope.status, message=envelope.message, decision=receipt.decision)
+
+
+def capture_answer(receipt: CaptureReceipt, *, explain: bool) -> SuccessEnvelope | CaptureAnswer:
+    """A successful capture's body: LeadSquared's envelope, plus the applied decision when `explain` is asked."""
+    return explained_answer(receipt) if explain else success_envelope(receipt)
 
 
 def error_envelope(problem: Problem) -> ErrorEnvelope:
