@@ -94,8 +94,11 @@ class RawCapture:
         cur.executemany(INSERT_LEAD, [row.lead for row in rows])
         cur.executemany(
             INSERT_UNIQUE,
-            [(field, key, row.lead[0]) for row in rows for field, key in (("EmailAddress", row.email_key),
-                                                                          ("Phone", row.phone_key))],
+            [
+                (field, key, row.lead[0])
+                for row in rows
+                for field, key in (("EmailAddress", row.email_key), ("Phone", row.phone_key))
+            ],
         )
         cur.executemany(INSERT_ACTIVITY, [row.activity for row in rows])
         cur.execute("COMMIT")
@@ -122,8 +125,18 @@ class AlchemyCapture:
         def _begin(connection: Connection) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-        columns = [leads.c[name] for name in ("id", "fields", "created_on", "modified_on", "last_activity_on",
-                                               "related_company_id", "version")]
+        columns = [
+            leads.c[name]
+            for name in (
+                "id",
+                "fields",
+                "created_on",
+                "modified_on",
+                "last_activity_on",
+                "related_company_id",
+                "version",
+            )
+        ]
         unique = select(*columns).join_from(lead_unique_values, leads, leads.c.id == lead_unique_values.c.lead_id)
         lookup = select(*columns).join_from(lead_lookup_values, leads, leads.c.id == lead_lookup_values.c.lead_id)
         field, key = bindparam("field"), bindparam("key")
@@ -145,16 +158,29 @@ class AlchemyCapture:
             lead_id, fields, created, modified, last, company, version = row.lead
             conn.execute(
                 self._insert_lead,
-                {"id": lead_id, "fields": fields, "created_on": created, "modified_on": modified,
-                 "last_activity_on": last, "related_company_id": company, "version": version},
+                {
+                    "id": lead_id,
+                    "fields": fields,
+                    "created_on": created,
+                    "modified_on": modified,
+                    "last_activity_on": last,
+                    "related_company_id": company,
+                    "version": version,
+                },
             )
             for field, key in (("EmailAddress", row.email_key), ("Phone", row.phone_key)):
                 conn.execute(self._insert_unique, {"field": field, "key": key, "lead_id": lead_id})
             activity_id, _, code, name, created_on, data = row.activity
             conn.execute(
                 self._insert_activity,
-                {"id": activity_id, "lead_id": lead_id, "event_code": code, "event_name": name,
-                 "created_on": created_on, "data": data},
+                {
+                    "id": activity_id,
+                    "lead_id": lead_id,
+                    "event_code": code,
+                    "event_name": name,
+                    "created_on": created_on,
+                    "data": data,
+                },
             )
 
     def close(self) -> None:

@@ -152,13 +152,25 @@ def prefill(path: Path, count: int) -> None:
     )
     submitted = ", ".join(
         f"json_object('Attribute', '{name}', 'Value', {column})"
-        for name, column in (("FirstName", "first"), ("LastName", "last"), ("EmailAddress", "email"),
-                             ("Phone", "phone"), ("City", "city"), ("Source", "source"))
+        for name, column in (
+            ("FirstName", "first"),
+            ("LastName", "last"),
+            ("EmailAddress", "email"),
+            ("Phone", "phone"),
+            ("City", "city"),
+            ("Source", "source"),
+        )
     )
     changes = ", ".join(
         f"json_object('field', '{name}', 'old', '', 'new', {column})"
-        for name, column in (("FirstName", "first"), ("LastName", "last"), ("EmailAddress", "email"),
-                             ("Phone", "'+91-' || phone"), ("City", "city"), ("Source", "source"))
+        for name, column in (
+            ("FirstName", "first"),
+            ("LastName", "last"),
+            ("EmailAddress", "email"),
+            ("Phone", "'+91-' || phone"),
+            ("City", "city"),
+            ("Source", "source"),
+        )
     )
     conn.execute(
         "INSERT INTO activities (id, lead_id, event_code, event_name, created_on, data)"  # noqa: S608
@@ -319,8 +331,11 @@ def rounds(singles: Sequence[Single], *, count: int, captures: int) -> None:
         order = [*singles[number % len(singles) :], *singles[: number % len(singles)]]
         for single in order:
             timed(single.figure, captures, lambda single=single: single.run(captures))
-        print(f"  round {number + 1}/{count}: " + ", ".join(f"{s.figure.name} {s.figure.rates[-1]:,.0f}/s"
-                                                           for s in singles), flush=True)
+        print(
+            f"  round {number + 1}/{count}: "
+            + ", ".join(f"{s.figure.name} {s.figure.rates[-1]:,.0f}/s" for s in singles),
+            flush=True,
+        )
 
 
 class _Answer:
@@ -439,14 +454,16 @@ def figures_table(figures: Sequence[Figure], base: Figure, batch_bases: Mapping[
         if batch_bases is not None:
             raw = batch_bases.get(figure.name)
             ratios.append("" if raw is None else f"{figure.ratio_to(raw):.2f}")
-        rows.append((
-            figure.name,
-            f"{figure.rate:,.0f} {figure.unit}/s",
-            *ratios,
-            f"{1e6 / figure.rate:,.0f}",
-            f"{figure.cpu_micros:,.0f}",
-            figure.note,
-        ))
+        rows.append(
+            (
+                figure.name,
+                f"{figure.rate:,.0f} {figure.unit}/s",
+                *ratios,
+                f"{1e6 / figure.rate:,.0f}",
+                f"{figure.cpu_micros:,.0f}",
+                figure.note,
+            )
+        )
     ratio_headers = ("ratio to baseline", "ratio to raw batches") if batch_bases is not None else ("ratio to baseline",)
     header = ("figure", "per second", *ratio_headers, "µs each (wall)", "CPU µs each", "what is timed")
     return table(header, rows)
@@ -483,8 +500,9 @@ class Results:
     options: argparse.Namespace
 
 
-def measure_sqlite(folder: Path, options: argparse.Namespace) -> tuple[dict[str, Figure], dict[str, Figure],
-                                                                       dict[str, dict[str, float]]]:
+def measure_sqlite(
+    folder: Path, options: argparse.Namespace
+) -> tuple[dict[str, Figure], dict[str, Figure], dict[str, dict[str, float]]]:
     """The SQLite figures: prefill, interleaved single-capture rounds, phase breakdowns, capture_many."""
     existing = options.existing
     big = folder / "million.db"
@@ -515,22 +533,37 @@ def measure_sqlite(folder: Path, options: argparse.Namespace) -> tuple[dict[str,
     }
     at_m = f"{existing / 1e6:g}M" if existing >= 1_000_000 else f"{existing:,}"
     singles = [
-        Single(Figure("raw sqlite3, FULL, empty (baseline)", "captures", "RawCapture: the same statements"),
-               raw_single(raw_full, next(ranges), total)),
-        Single(Figure("Engine.capture, SQLite FULL, empty", "captures", "new leads, one transaction each"),
-               engine_single(stores["full"], next(ranges))),
-        Single(Figure("Engine.capture, SQLite NORMAL, empty", "captures", "new leads, one transaction each"),
-               engine_single(stores["normal"], next(ranges))),
-        Single(Figure(f"Engine.capture, SQLite FULL, {at_m} leads", "captures", "new leads, random keys"),
-               engine_single(stores["full-big"], next(ranges))),
-        Single(Figure(f"Engine.capture, SQLite NORMAL, {at_m} leads", "captures", "new leads, random keys"),
-               engine_single(stores["normal-big"], next(ranges))),
-        Single(Figure(f"raw sqlite3, FULL, {at_m} leads", "captures", "RawCapture on the prefilled file"),
-               raw_single(raw_full_big, next(ranges), total)),
-        Single(Figure("raw sqlite3, NORMAL, empty", "captures", "RawCapture"),
-               raw_single(raw_normal, next(ranges), total)),
-        Single(Figure("SQLAlchemy Core, FULL, empty", "captures", "AlchemyCapture: the same statements"),
-               raw_single(alchemy, next(ranges), total)),
+        Single(
+            Figure("raw sqlite3, FULL, empty (baseline)", "captures", "RawCapture: the same statements"),
+            raw_single(raw_full, next(ranges), total),
+        ),
+        Single(
+            Figure("Engine.capture, SQLite FULL, empty", "captures", "new leads, one transaction each"),
+            engine_single(stores["full"], next(ranges)),
+        ),
+        Single(
+            Figure("Engine.capture, SQLite NORMAL, empty", "captures", "new leads, one transaction each"),
+            engine_single(stores["normal"], next(ranges)),
+        ),
+        Single(
+            Figure(f"Engine.capture, SQLite FULL, {at_m} leads", "captures", "new leads, random keys"),
+            engine_single(stores["full-big"], next(ranges)),
+        ),
+        Single(
+            Figure(f"Engine.capture, SQLite NORMAL, {at_m} leads", "captures", "new leads, random keys"),
+            engine_single(stores["normal-big"], next(ranges)),
+        ),
+        Single(
+            Figure(f"raw sqlite3, FULL, {at_m} leads", "captures", "RawCapture on the prefilled file"),
+            raw_single(raw_full_big, next(ranges), total),
+        ),
+        Single(
+            Figure("raw sqlite3, NORMAL, empty", "captures", "RawCapture"), raw_single(raw_normal, next(ranges), total)
+        ),
+        Single(
+            Figure("SQLAlchemy Core, FULL, empty", "captures", "AlchemyCapture: the same statements"),
+            raw_single(alchemy, next(ranges), total),
+        ),
     ]
     print(f"single captures: {options.rounds} rounds of {options.captures} per figure", flush=True)
     rounds(singles, count=options.rounds, captures=options.captures)
@@ -545,23 +578,41 @@ def measure_sqlite(folder: Path, options: argparse.Namespace) -> tuple[dict[str,
     rng = random.Random(options.seed)
     rows = options.batches * options.batch_size
     many: dict[str, Figure] = {}
-    many_empty = Figure("Engine.capture_many, SQLite FULL, empty", "leads",
-                        f"{options.batches} batches of {options.batch_size:,}, 20% repeats")
+    many_empty = Figure(
+        "Engine.capture_many, SQLite FULL, empty",
+        "leads",
+        f"{options.batches} batches of {options.batch_size:,}, 20% repeats",
+    )
     store = SQLiteLeadStore(fresh("many.db"))
-    capture_many(many_empty, Engine(store=store),
-                 batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng), options.batch_size))
+    capture_many(
+        many_empty,
+        Engine(store=store),
+        batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng), options.batch_size),
+    )
     store.close()
-    many_big = Figure(f"Engine.capture_many, SQLite FULL, {at_m} leads", "leads",
-                      f"{options.batches} batches of {options.batch_size:,}, 20% repeat random existing leads")
-    capture_many(many_big, Engine(store=stores["full-big"]),
-                 batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(existing), rng=rng),
-                            options.batch_size))
-    memory = Figure("Engine.capture_many, InMemoryLeadStore", "leads",
-                    "the same batches with no database: the engine's own cost")
-    capture_many(memory, Engine(store=InMemoryLeadStore()),
-                 batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng), options.batch_size))
-    raw_bulk = Figure("raw sqlite3 batches, FULL, empty", "leads",
-                      f"RawCapture.capture_batch: {options.batch_size:,} new leads per transaction")
+    many_big = Figure(
+        f"Engine.capture_many, SQLite FULL, {at_m} leads",
+        "leads",
+        f"{options.batches} batches of {options.batch_size:,}, 20% repeat random existing leads",
+    )
+    capture_many(
+        many_big,
+        Engine(store=stores["full-big"]),
+        batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(existing), rng=rng), options.batch_size),
+    )
+    memory = Figure(
+        "Engine.capture_many, InMemoryLeadStore", "leads", "the same batches with no database: the engine's own cost"
+    )
+    capture_many(
+        memory,
+        Engine(store=InMemoryLeadStore()),
+        batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng), options.batch_size),
+    )
+    raw_bulk = Figure(
+        "raw sqlite3 batches, FULL, empty",
+        "leads",
+        f"RawCapture.capture_batch: {options.batch_size:,} new leads per transaction",
+    )
     bulk = RawCapture(fresh("raw-bulk.db"), "FULL")
     bulk_rows = raw_rows(next(ranges), rows)
     timed(raw_bulk, rows, lambda: [bulk.capture_batch(b) for b in batches_of(bulk_rows, options.batch_size)])
@@ -585,12 +636,21 @@ def measure_postgres(options: argparse.Namespace, rng: random.Random) -> dict[st
         try:
             engine = Engine(store=store)
             single = Figure("Engine.capture, PostgreSQL", "captures", "new leads, one transaction each, fsync on")
-            timed(single, options.pg_captures, lambda: [ok(engine.capture(person(i)))
-                                                         for i in range(options.pg_captures)])
-            many = Figure("Engine.capture_many, PostgreSQL", "leads",
-                          f"{options.batches} batches of {options.batch_size:,}, 20% repeats, fsync on")
-            bodies = stream(10_000_000, options.batches * options.batch_size, repeats=0.2,
-                            earlier=range(options.pg_captures), rng=rng)
+            timed(
+                single, options.pg_captures, lambda: [ok(engine.capture(person(i))) for i in range(options.pg_captures)]
+            )
+            many = Figure(
+                "Engine.capture_many, PostgreSQL",
+                "leads",
+                f"{options.batches} batches of {options.batch_size:,}, 20% repeats, fsync on",
+            )
+            bodies = stream(
+                10_000_000,
+                options.batches * options.batch_size,
+                repeats=0.2,
+                earlier=range(options.pg_captures),
+                rng=rng,
+            )
             capture_many(many, engine, batches_of(bodies, options.batch_size))
             figures = {"postgres-single": single, "postgres": many}
         finally:
@@ -599,8 +659,9 @@ def measure_postgres(options: argparse.Namespace, rng: random.Random) -> dict[st
     return figures
 
 
-def raw_postgres_batches(cluster: str, options: argparse.Namespace,
-                         create_database: Callable[[str, str], str]) -> Figure:
+def raw_postgres_batches(
+    cluster: str, options: argparse.Namespace, create_database: Callable[[str, str], str]
+) -> Figure:
     """The raw psycopg batches, each way of writing them into its own new database; the fastest way is the figure.
 
     `PostgresLeadStore` creates each database's tables, then `RawPostgresBatches` writes new leads on a
@@ -635,9 +696,14 @@ def raw_postgres_batches(cluster: str, options: argparse.Namespace,
     best = max(tried, key=lambda way: tried[way].rate)
     others = ", ".join(f"{way} {figure.rate:,.0f}/s" for way, figure in tried.items() if way != best)
     fastest = tried[best]
-    return Figure("raw psycopg batches, fsync on", "leads",
-                  f"{options.batch_size:,} new leads per transaction, {best} (fastest; {others})",
-                  counts=fastest.counts, walls=fastest.walls, cpus=fastest.cpus)
+    return Figure(
+        "raw psycopg batches, fsync on",
+        "leads",
+        f"{options.batch_size:,} new leads per transaction, {best} (fastest; {others})",
+        counts=fastest.counts,
+        walls=fastest.walls,
+        cpus=fastest.cpus,
+    )
 
 
 def machine_details(folder: Path, probes: Sequence[float], loads: Sequence[str]) -> list[tuple[str, str]]:
@@ -667,57 +733,80 @@ def render(results: Results, command: str) -> str:
     full_empty, normal_empty, full_big, normal_big = (singles[n] for n in names[1:5])
     single_rows = figures_table(list(singles.values()), base)
     # Each batch figure next to the raw batches of its own database: what no code writing there can beat.
-    raw_of = {"sqlite": "raw-bulk", "sqlite-big": "raw-bulk", "raw-bulk": "raw-bulk", "postgres": "raw-pg",
-              "raw-pg": "raw-pg"}
+    raw_of = {
+        "sqlite": "raw-bulk",
+        "sqlite-big": "raw-bulk",
+        "raw-bulk": "raw-bulk",
+        "postgres": "raw-pg",
+        "raw-pg": "raw-pg",
+    }
     batch_bases = {many[key].name: many[raw] for key, raw in raw_of.items() if key in many and raw in many}
     many_rows = figures_table(list(many.values()), base, batch_bases)
     slowdown_full = full_empty.rate / full_big.rate
     slowdown_normal = normal_empty.rate / normal_big.rate
     targets = [
-        ("single captures/s, SQLite FULL", f">= {TARGET_SINGLE_FULL:,}", f"{full_empty.rate:,.0f}",
-         verdict(full_empty.rate >= TARGET_SINGLE_FULL)),
-        (f"slowdown at {names[3].rsplit(', ', 1)[1]} vs empty (FULL / NORMAL)", f"<= {TARGET_SCALE_SLOWDOWN:g}x",
-         f"{slowdown_full:.2f}x / {slowdown_normal:.2f}x", verdict(max(slowdown_full, slowdown_normal)
-                                                                    <= TARGET_SCALE_SLOWDOWN)),
-        ("capture_many leads/s, SQLite", f">= {TARGET_MANY_SQLITE:,}", f"{many['sqlite'].rate:,.0f}",
-         verdict(many["sqlite"].rate >= TARGET_MANY_SQLITE)),
+        (
+            "single captures/s, SQLite FULL",
+            f">= {TARGET_SINGLE_FULL:,}",
+            f"{full_empty.rate:,.0f}",
+            verdict(full_empty.rate >= TARGET_SINGLE_FULL),
+        ),
+        (
+            f"slowdown at {names[3].rsplit(', ', 1)[1]} vs empty (FULL / NORMAL)",
+            f"<= {TARGET_SCALE_SLOWDOWN:g}x",
+            f"{slowdown_full:.2f}x / {slowdown_normal:.2f}x",
+            verdict(max(slowdown_full, slowdown_normal) <= TARGET_SCALE_SLOWDOWN),
+        ),
+        (
+            "capture_many leads/s, SQLite",
+            f">= {TARGET_MANY_SQLITE:,}",
+            f"{many['sqlite'].rate:,.0f}",
+            verdict(many["sqlite"].rate >= TARGET_MANY_SQLITE),
+        ),
     ]
     if "postgres" in many:
         raw_pg = f" (raw psycopg batches: {many['raw-pg'].rate:,.0f})" if "raw-pg" in many else ""
-        targets.append(("capture_many leads/s, PostgreSQL", f">= {TARGET_MANY_POSTGRES:,}",
-                        f"{many['postgres'].rate:,.0f}{raw_pg}",
-                        verdict(many["postgres"].rate >= TARGET_MANY_POSTGRES)))
+        targets.append(
+            (
+                "capture_many leads/s, PostgreSQL",
+                f">= {TARGET_MANY_POSTGRES:,}",
+                f"{many['postgres'].rate:,.0f}{raw_pg}",
+                verdict(many["postgres"].rate >= TARGET_MANY_POSTGRES),
+            )
+        )
     phase_rows = [
         (where, *(f"{spent[phase]:,.0f}" for phase in PHASES), f"{sum(spent.values()):,.0f}")
         for where, spent in results.phases.items()
     ]
     options = results.options
-    return "\n".join([
-        BEGIN,
-        "",
-        f"Run: `{command}` ({options.rounds} interleaved rounds of {options.captures} captures per single-capture"
-        f" figure; {options.existing:,} prefilled leads).",
-        "",
-        table(("machine", ""), results.machine),
-        "",
-        "Single captures (the baseline is the first row; ratios are medians of per-round ratios):",
-        "",
-        single_rows,
-        "",
-        "Batches (ratio to the same single-capture baseline, and to the raw batches of the same database engine,"
-        " which write new leads into an empty database):",
-        "",
-        many_rows,
-        "",
-        table(("target", "wanted", "measured", ""), targets),
-        "",
-        f"Where one `Engine.capture` on SQLite FULL spends its time, µs per capture "
-        f"(mean of {options.phase_captures:,} new leads, wall clock):",
-        "",
-        table(("database", *PHASES, "total"), phase_rows),
-        "",
-        END,
-    ])
+    return "\n".join(
+        [
+            BEGIN,
+            "",
+            f"Run: `{command}` ({options.rounds} interleaved rounds of {options.captures} captures per single-capture"
+            f" figure; {options.existing:,} prefilled leads).",
+            "",
+            table(("machine", ""), results.machine),
+            "",
+            "Single captures (the baseline is the first row; ratios are medians of per-round ratios):",
+            "",
+            single_rows,
+            "",
+            "Batches (ratio to the same single-capture baseline, and to the raw batches of the same database engine,"
+            " which write new leads into an empty database):",
+            "",
+            many_rows,
+            "",
+            table(("target", "wanted", "measured", ""), targets),
+            "",
+            f"Where one `Engine.capture` on SQLite FULL spends its time, µs per capture "
+            f"(mean of {options.phase_captures:,} new leads, wall clock):",
+            "",
+            table(("database", *PHASES, "total"), phase_rows),
+            "",
+            END,
+        ]
+    )
 
 
 def main(argv: Sequence[str] = ()) -> int:
@@ -749,9 +838,13 @@ def main(argv: Sequence[str] = ()) -> int:
     if not options.no_postgres:
         many.update(measure_postgres(options, random.Random(options.seed + 1)))
     loads.append(load_average())
-    results = Results(singles=singles, many=many, phases=phases,
-                      machine=machine_details(Path(options.dir or tempfile.gettempdir()), probes, loads),
-                      options=options)
+    results = Results(
+        singles=singles,
+        many=many,
+        phases=phases,
+        machine=machine_details(Path(options.dir or tempfile.gettempdir()), probes, loads),
+        options=options,
+    )
     command = " ".join(["python -m bench.stores", *argv])
     section = render(results, command)
     print(section)

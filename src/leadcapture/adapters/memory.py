@@ -276,6 +276,7 @@ class InMemoryLeadStore:
                 self._delete(self._idempotency, slot)
             return len(expired)
 
+
 class _Transaction:
     """`InMemoryLeadStore.transaction()`: a plain context manager, cheaper per capture than a generator."""
 

@@ -1,18 +1,18 @@
 """What a `LeadCaptureClient` raises. Every error the API answers is an `ApiError` named after its ExceptionType.
 
-    LeadCaptureError
-    ├── ConnectionFailed            no answer came (after the transport's retries)
-    ├── UnexpectedAnswer            an answer that is not LeadSquared's format
-    └── ApiError                    the API answered `{"Status":"Error","ExceptionType":…}` (R-H2)
-        ├── InvalidInput                    MXInvalidInputException (400, 413)
-        ├── UnknownAttribute                MXUnknownAttributeException
-        ├── MandatoryAttributeMissing       MXMandatoryAttributeMissingException
-        ├── DuplicateEntry                  MXDuplicateEntryException (409)
-        ├── InvalidAccessDetails            MXInvalidAccessDetailsException (401)
-        ├── RateLimited                     MXAPIRateLimitExceededException (429)
-        ├── NotFound                        MXNotFoundException (404)
-        ├── ServerBusy                      MXServerBusyException (503)
-        └── ServerError                     MXInternalServerErrorException (500)
+LeadCaptureError
+├── ConnectionFailed            no answer came (after the transport's retries)
+├── UnexpectedAnswer            an answer that is not LeadSquared's format
+└── ApiError                    the API answered `{"Status":"Error","ExceptionType":…}` (R-H2)
+    ├── InvalidInput                    MXInvalidInputException (400, 413)
+    ├── UnknownAttribute                MXUnknownAttributeException
+    ├── MandatoryAttributeMissing       MXMandatoryAttributeMissingException
+    ├── DuplicateEntry                  MXDuplicateEntryException (409)
+    ├── InvalidAccessDetails            MXInvalidAccessDetailsException (401)
+    ├── RateLimited                     MXAPIRateLimitExceededException (429)
+    ├── NotFound                        MXNotFoundException (404)
+    ├── ServerBusy                      MXServerBusyException (503)
+    └── ServerError                     MXInternalServerErrorException (500)
 """
 
 from __future__ import annotations

@@ -122,9 +122,7 @@ def _text_pairs(attributes: Mapping[Any, Any]) -> list[RawAttribute] | None:
     A batch row is usually all text; any other mapping goes through `msgspec.convert`, which checks it.
     """
     pairs = [
-        RawAttribute(name, value)
-        for name, value in attributes.items()
-        if type(name) is str and type(value) is str
+        RawAttribute(name, value) for name, value in attributes.items() if type(name) is str and type(value) is str
     ]
     return pairs if len(pairs) == len(attributes) else None
 

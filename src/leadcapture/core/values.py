@@ -51,6 +51,7 @@ _TIME_FORMATS: Final = ("%H:%M:%S", "%H:%M")
 _TRUE: Final = frozenset({"true", "1", "yes"})
 _FALSE: Final = frozenset({"false", "0", "no"})
 
+
 class Invalid(msgspec.Struct, frozen=True, gc=False):
     """Why a value is not valid for its field."""
 

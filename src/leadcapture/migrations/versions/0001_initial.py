@@ -92,6 +92,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop every table."""
-    for table in ("api_keys", "accounts", "visits", "visitors", "activities", "lead_lookup_values",
-                  "lead_unique_values", "leads"):
+    for table in (
+        "api_keys",
+        "accounts",
+        "visits",
+        "visitors",
+        "activities",
+        "lead_lookup_values",
+        "lead_unique_values",
+        "leads",
+    ):
         op.drop_table(table)
