@@ -238,9 +238,6 @@ def main(argv: list[str] | None = None) -> int:
         source = root / "leads.csv"
         leads = write_leads(source, options.rows, repeats=options.repeats, seed=options.seed)
         size_mb = source.stat().st_size / 1e6
-        base = baseline(source, options.rows)
-        engine = engine_alone(source, min(options.rows, ENGINE_ROWS))
-        raw = raw_writes(root, min(options.rows, ENGINE_ROWS), options.batch_size)
         database = root / "leads.db"
         url = f"sqlite:///{database}"
         common = ["--no-progress", "--batch-size", str(options.batch_size), "-d", url]
@@ -263,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(msg)
         checked = check(database, root / "import.jsonl", options.rows, leads)
         db_mb = database.stat().st_size / 1e6
+        # In-process figures last: a command started after them would count this process's pages, copied
+        # into it before it runs `leadcapture`, in its peak RSS.
+        base = baseline(source, options.rows)
+        engine = engine_alone(source, min(options.rows, ENGINE_ROWS))
+        raw = raw_writes(root, min(options.rows, ENGINE_ROWS), options.batch_size)
     machine = machine_details(load_before, load_average())
     notes = [
         f"file: {options.rows:,} rows, {leads:,} distinct persons ({options.repeats:.0%} repeats), {size_mb:,.0f} MB;"
