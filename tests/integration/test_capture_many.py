@@ -398,3 +398,34 @@ def test_D3_a_dry_run_batch_writes_what_later_rows_read_and_no_activity(
         assert doomed.get_lead(lead_id) is not None
         assert doomed.activities(lead_id) == ()
     assert sql_store.leads() == ()
+
+
+def test_D3_a_dry_run_whose_first_batches_read_and_write_nothing_still_writes_nothing(
+    sql_store: SQLiteLeadStore | PostgresLeadStore,
+) -> None:
+    """Rows that need no look-up (bad input, then a lead with no email or phone) stay inside the dry run.
+
+    On PostgreSQL the first of them begins no transaction at the server; the next write must begin the dry
+    run's transaction, not commit one of its own (R-D3).
+    """
+    engine = Engine(store=sql_store, clock=SteppingClock(), ids=CountingIds())
+    with engine.dry_run() as run:
+        (refused,) = run.preview_many([{"EmailAddress": "not-an-email"}])
+        (created,) = run.preview_many([{"FirstName": "Asha"}])
+        (again,) = run.preview_many([{"FirstName": "Ben"}])
+    assert isinstance(refused, Failure)
+    assert created.unwrap().explanation.outcome is Outcome.CREATED
+    assert again.unwrap().explanation.outcome is Outcome.CREATED
+    assert sql_store.leads() == ()
+
+
+def test_M10_a_capture_after_a_batch_that_wrote_nothing_commits_with_its_transaction(
+    sql_store: SQLiteLeadStore | PostgresLeadStore,
+) -> None:
+    """A batch that writes nothing, then one that does: the second's rows are written once, and answered alike."""
+    engine = Engine(store=sql_store, clock=SteppingClock(), ids=CountingIds())
+    answers = engine.capture_many([{"EmailAddress": "not-an-email"}, {"FirstName": "Asha"}], batch_size=1)
+    assert isinstance(answers[0], Failure)
+    (lead,) = sql_store.leads()
+    assert lead.id == answers[1].unwrap().lead_id
+    assert len(sql_store.activities(lead.id)) == 1

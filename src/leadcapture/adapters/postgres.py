@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 from returns.result import Result
 
@@ -91,6 +92,16 @@ class _Control:
         self._conn = conn
 
     def savepoint(self, write: Callable[[], None]) -> Result[None, StoreConflict]:
+        if self._conn.info.transaction_status == TransactionStatus.IDLE:
+            # No statement has begun the transaction yet (the writes before ran none): here psycopg's
+            # transaction block would be a transaction of its own, committed when the block ends, before
+            # the caller's. The write begins the caller's transaction instead, and a refusal rolls it back.
+            try:
+                write()
+            except CONFLICT_ERRORS as exc:
+                self._conn.rollback()
+                return conflict_from(exc)
+            return OK
         try:
             with self._conn.transaction():
                 write()
