@@ -185,15 +185,12 @@ def success_envelope(receipt: CaptureReceipt) -> SuccessEnvelope:
     )
 
 
-def explained_answer(receipt: CaptureReceipt) -> CaptureAnswer:
-    """The body a successful capture answers with when asked to explain itself: the envelope plus `Decision`."""
-    envelope = success_envelope(receipt)
-    return CaptureAnswer(status=envelope.status, message=envelope.message, decision=receipt.decision)
-
-
 def capture_answer(receipt: CaptureReceipt, *, explain: bool) -> SuccessEnvelope | CaptureAnswer:
     """A successful capture's body: LeadSquared's envelope, plus the applied decision when `explain` is asked."""
-    return explained_answer(receipt) if explain else success_envelope(receipt)
+    envelope = success_envelope(receipt)
+    if not explain:
+        return envelope
+    return CaptureAnswer(status=envelope.status, message=envelope.message, decision=receipt.decision)
 
 
 def error_envelope(problem: Problem) -> ErrorEnvelope:
