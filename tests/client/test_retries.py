@@ -11,7 +11,14 @@ import httpx
 import pytest
 from tests.support.server import RunningServer, start_server
 
-from leadcapture.client import ConnectionFailed, DuplicateEntry, LeadCaptureClient, RateLimited, ServerError
+from leadcapture.client import (
+    ConnectionFailed,
+    DuplicateEntry,
+    LeadCaptureClient,
+    RateLimited,
+    ServerBusy,
+    ServerError,
+)
 from leadcapture.transports import HTTPTransport
 
 SUCCESS = {"Status": "Success", "Message": {"Id": "lead-1", "RelatedId": "activity-1", "IsCreated": True}}
@@ -19,6 +26,11 @@ DUPLICATE = {
     "Status": "Error",
     "ExceptionType": "MXDuplicateEntryException",
     "ExceptionMessage": "A Lead with same Email already exists.",
+}
+BUSY = {
+    "Status": "Error",
+    "ExceptionType": "MXServerBusyException",
+    "ExceptionMessage": "The lead kept changing under concurrent captures; retry the request.",
 }
 RATE_LIMITED = {
     "Status": "Error",
@@ -103,6 +115,23 @@ def test_5xx_with_an_mx_exception_is_not_retried() -> None:
     with pytest.raises(ServerError, match="id 7"):
         client.capture({"EmailAddress": "ada@example.com"})
     assert len(calls) == 1
+
+
+def test_503_server_busy_is_retried() -> None:
+    """R-M10's 503 MXServerBusyException wrote nothing and says to retry: the transport asks again."""
+    calls: list[float] = []
+    client = _client([_json(503, BUSY), _json(503, BUSY, **{"Retry-After": "0"}), _json(200, SUCCESS)], calls)
+    assert client.capture({"EmailAddress": "ada@example.com"}).lead_id == "lead-1"
+    assert len(calls) == 3
+
+
+def test_503_server_busy_past_the_attempts_raises_server_busy() -> None:
+    """When the server stays busy for every attempt, the last answer is raised with the server's message."""
+    calls: list[float] = []
+    client = _client([_json(503, BUSY)], calls, attempts=2)
+    with pytest.raises(ServerBusy, match="kept changing"):
+        client.capture({"EmailAddress": "ada@example.com"})
+    assert len(calls) == 2
 
 
 def test_connection_errors_are_retried() -> None:

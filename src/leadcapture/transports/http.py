@@ -1,9 +1,11 @@
 """`HTTPTransport`: LeadSquared's API over HTTP with httpx, against `leadcapture serve` or a LeadSquared host.
 
 Failures that say nothing about the request itself are retried with exponential backoff and jitter
-(stamina): a 429 (waiting at least what `Retry-After` asks), a connection error, and a 5xx answer that does
-not carry an `MX…Exception` envelope (a proxy's 502, a load balancer's 503). An answer with an
-`MX…Exception` is the application's verdict on the request and is returned at once, never retried.
+(stamina): a 429 (waiting at least what `Retry-After` asks), a connection error, a 5xx answer that does
+not carry an `MX…Exception` envelope (a proxy's 502, a load balancer's 503), and a 503
+`MXServerBusyException` (the server gave up deciding under concurrent captures and wrote nothing, R-M10).
+Any other `MX…Exception` is the application's verdict on the request and is returned at once, never
+retried (adr/0024, adr/0037).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Final
 import msgspec
 
 from leadcapture.client.errors import ConnectionFailed
+from leadcapture.core.names import ExceptionType
 from leadcapture.transports.base import ApiRequest, ApiResponse, TransportBase
 
 try:
@@ -31,7 +34,7 @@ _TOO_MANY_REQUESTS: Final = 429
 
 
 class _RetryableAnswer(Exception):  # noqa: N818 - a signal to the retry loop, never seen by callers
-    """An answer worth asking again for: a 429, or a 5xx without an MX exception."""
+    """An answer worth asking again for: a 429, a 5xx without an MX exception, or a busy server's 503."""
 
     def __init__(self, response: ApiResponse, retry_after: float | None) -> None:
         super().__init__(response.status)
@@ -115,8 +118,8 @@ class HTTPTransport(TransportBase):
         )
         if response.status == _TOO_MANY_REQUESTS:
             raise _RetryableAnswer(response, _retry_after(response.headers.get("retry-after")))
-        if response.status >= _SERVER_FAULT and not _has_mx_exception(response.body):
-            raise _RetryableAnswer(response, None)
+        if response.status >= _SERVER_FAULT and _is_transient_fault(response.body):
+            raise _RetryableAnswer(response, _retry_after(response.headers.get("retry-after")))
         return response
 
     def _backoff(self, exc: Exception) -> bool | float:
@@ -135,12 +138,13 @@ class _Envelope(msgspec.Struct):
 _ENVELOPE: Final = msgspec.json.Decoder(_Envelope)
 
 
-def _has_mx_exception(body: bytes) -> bool:
-    """Whether `body` is LeadSquared's error envelope with an `MX…Exception`: the application answered."""
+def _is_transient_fault(body: bytes) -> bool:
+    """Whether a 5xx `body` is worth asking again for: no `MX…Exception` envelope, or the server was busy."""
     try:
-        return _ENVELOPE.decode(body).ExceptionType.startswith("MX")
+        exception_type = _ENVELOPE.decode(body).ExceptionType
     except msgspec.DecodeError:
-        return False
+        return True
+    return not exception_type.startswith("MX") or exception_type == ExceptionType.BUSY.value
 
 
 def _retry_after(value: str | None) -> float | None:
