@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import random  # noqa: TID251 - seeded random bodies, the same on every run
+import sqlite3
 from pathlib import Path
+from typing import Final
 
 import httpx
 import pytest
@@ -313,3 +315,56 @@ def test_W1_visit_with_a_bad_prospect_id_is_400(server: RunningServer) -> None:
         response = client.post(VISIT, json={"ProspectId": "not-a-guid", "PageURL": "https://example.com/"})
     assert response.status_code == 400
     assert_envelope(response, "MXInvalidInputException")
+
+
+NOT_JSON_CONTENT_TYPES: Final = (
+    "text/plain",
+    "text/plain; charset=utf-8",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "",
+)
+
+
+@pytest.mark.parametrize("content_type", NOT_JSON_CONTENT_TYPES)
+@pytest.mark.parametrize("path", [CAPTURE, f"{CAPTURE}?dryRun=true", "/lead/capture", VISIT])
+def test_V1_a_body_whose_content_type_is_not_json_is_400_and_writes_nothing(
+    server: RunningServer, path: str, content_type: str
+) -> None:
+    """R-V1: a well-formed JSON body sent as another media type is a 400 MXInvalidInputException, nothing written."""
+    email = "plain@example.com"
+    body = capture_body(EmailAddress=email) if path != VISIT else json.dumps({"PageURL": "https://a.example/"}).encode()
+    before = {table: _table_rows(server, table) for table in ("leads", "visitors", "visits", "capture_inbox")}
+    with server.client() as client:
+        answer = client.post(path, content=body, headers={"Content-Type": content_type})
+        assert answer.status_code == 400
+        assert_envelope(answer, "MXInvalidInputException")
+        shown = content_type.split(";", maxsplit=1)[0] or "(empty)"
+        assert answer.json()["ExceptionMessage"] == f"Content-Type must be application/json, not {shown}"
+        assert leads_by_email(client, email) == []
+    assert {table: _table_rows(server, table) for table in before} == before
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8", None]
+)
+def test_V1_json_with_or_without_charset_and_a_body_without_content_type_are_accepted(
+    server: RunningServer, content_type: str | None
+) -> None:
+    """R-V1: JSON in any casing, with parameters, is JSON; a raw body naming no type is read as JSON (adr/0046)."""
+    email = f"typed-{content_type or 'none'}@example.com".replace(" ", "").replace(";", "").replace("/", "-")
+    headers = {"Content-Type": content_type} if content_type is not None else {}
+    with server.client() as client:
+        request = client.build_request("POST", CAPTURE, content=capture_body(EmailAddress=email), headers=headers)
+        assert request.headers.get("Content-Type") == content_type
+        answer = client.send(request)
+        assert answer.status_code == 200, answer.text
+        assert [lead["EmailAddress"] for lead in leads_by_email(client, email)] == [email.lower()]
+
+
+def _table_rows(server: RunningServer, table: str) -> int:
+    """How many rows `table` of the server's SQLite database holds."""
+    with sqlite3.connect(server.database_file) as connection:
+        (count,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(count)

@@ -32,6 +32,7 @@ from leadcapture.entrypoints.http import (
     _json,
     _query,
     idempotent_response,
+    json_body,
 )
 from leadcapture.ports import IdempotentTransaction
 from leadcapture.service import (
@@ -241,7 +242,7 @@ async def async_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Accept a Lead.Capture body for later (R-Q1): 200 with a RequestID once it is durably stored."""
     caller = await _admit(request)
     acceptor: InboxAcceptor = request.app.state.acceptor
-    body = await request.body()
+    body = await json_body(request)
     behavior = _query(request).get("leadupdatebehavior")
     structure = parse_behavior(behavior).bind(lambda _: coerce_attributes(body))
     if isinstance(structure, Failure):

@@ -229,6 +229,24 @@ async def _admit(request: Request[Any, Any, Any]) -> ApiKey:
     return await gate.admit(request)
 
 
+_JSON_MEDIA_TYPE: Final = re.compile(r"application/(?:[\w.+-]+\+)?json", re.IGNORECASE)
+
+
+async def json_body(request: Request[Any, Any, Any], *, rule: str = "R-V1") -> bytes:
+    """The request's body, once its Content-Type says JSON (R-V1); raises ApiError 400 when it says otherwise.
+
+    `application/json` with or without parameters (`; charset=utf-8`) and `application/*+json` are JSON. A
+    request that names no Content-Type at all is read as JSON, as LeadSquared's own clients and plain
+    HTTP libraries sending a raw body expect (adr/0046).
+    """
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not _JSON_MEDIA_TYPE.fullmatch(content_type.split(";", 1)[0].strip()):
+        media_type = content_type.split(";", 1)[0].strip() or "(empty)"
+        message = f"Content-Type must be application/json, not {media_type}"
+        raise ApiError(invalid_input(message, rule=rule))
+    return await request.body()
+
+
 def _engine(request: Request[Any, Any, Any]) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
@@ -245,7 +263,7 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     caller = await _admit(request)
     engine = _engine(request)
     query = _query(request)
-    body = await request.body()
+    body = await json_body(request)
     behavior = query.get("leadupdatebehavior")
     if query.get("dryrun", "").casefold() == "true":
         preview = await anyio.to_thread.run_sync(engine.preview, body, behavior)
@@ -347,7 +365,7 @@ async def retrieve_activities(request: Request[Any, Any, Any]) -> Response[bytes
     """A lead's activities, newest first, optionally of one event code and paged (R-H5)."""
     await _admit(request)
     lead_id = _query(request).get("leadid", "").strip().lower()
-    raw = await request.body()
+    raw = await json_body(request, rule="R-H5")
     try:
         query = _ACTIVITY_QUERY.decode(raw) if raw.strip() else ActivityQuery()
     except msgspec.DecodeError as exc:
@@ -382,7 +400,7 @@ async def record_visit(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Record a page view: on the lead with this id (R-W3), else on its anonymous visitor (R-W1, R-W2)."""
     await _admit(request)
     try:
-        body = _VISIT_BODY.decode(await request.body())
+        body = _VISIT_BODY.decode(await json_body(request, rule="R-W1"))
     except msgspec.DecodeError as exc:
         raise ApiError(invalid_input(f"Invalid request body: {exc}", rule="R-W1")) from exc
     if body.prospect_id is not None and not _GUID.fullmatch(body.prospect_id.strip()):
