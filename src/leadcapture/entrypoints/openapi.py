@@ -13,6 +13,7 @@ accept, with the `Idempotency-Replayed` header that marks a replayed answer (adr
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Final
 
 import msgspec
@@ -294,6 +295,7 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
         ],
         ref_template=_REF,
     )
+    _version_independent(components)
     attribute = components["RawAttribute"]
     attribute["properties"]["Attribute"] = {
         "type": "string",
@@ -446,6 +448,26 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
         },
         "security": _KEYS,
     }
+
+
+def _version_independent(node: object) -> None:
+    """Give what msgspec and Python render one form, so the committed document does not depend on their versions.
+
+    msgspec releases differ in whether they dedent a docstring's continuation lines (and Python 3.13 dedents
+    `__doc__` itself): `inspect.cleandoc` is the form every one of them agrees on. They also list the
+    members of a union (`anyOf`) in different orders, which mean the same: the members are sorted, `null` last.
+    """
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in {"description", "title"} and isinstance(value, str):
+                node[key] = inspect.cleandoc(value)
+                continue
+            _version_independent(value)
+            if key in {"anyOf", "oneOf"} and isinstance(value, list):
+                value.sort(key=lambda member: (member == {"type": "null"}, msgspec.json.encode(member, order="sorted")))
+    elif isinstance(node, list):
+        for item in node:
+            _version_independent(item)
 
 
 def _describe_async_components(components: dict[str, Any]) -> None:
