@@ -36,11 +36,11 @@ def open_store(
             return SQLiteLeadStore(parsed.database)
         return SQLiteLeadStore(parsed.database, memory_map_bytes=memory_map_bytes)
     if backend == "postgresql":
-        try:
-            from leadcapture.adapters.postgres import PostgresLeadStore
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            msg = "PostgreSQL needs the postgres extra: pip install 'leadcapture[postgres]'"
-            raise ImportError(msg) from exc
+        from leadcapture.extras import require_extra
+
+        require_extra("postgres")
+        from leadcapture.adapters.postgres import PostgresLeadStore
+
         return PostgresLeadStore(url)
     msg = f"unsupported database URL {url!r}: use sqlite:///path.db or postgresql://..."
     raise ValueError(msg)

@@ -23,11 +23,8 @@ class CallLimiter:
         if rate.amount < 1 or rate.seconds < 1:
             message = "a call rate needs amount >= 1 and seconds >= 1"
             raise ValueError(message)
-        try:
-            from limits import RateLimitItemPerSecond, storage, strategies
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            msg = "CallLimiter needs the client extra: pip install 'leadcapture[client]'"
-            raise ImportError(msg) from exc
+        from limits import RateLimitItemPerSecond, storage, strategies
+
         self.rate = rate
         self._item = RateLimitItemPerSecond(rate.amount, rate.seconds)
         self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())

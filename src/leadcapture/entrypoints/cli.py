@@ -330,11 +330,14 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     from leadcapture.config import load_schema
     from leadcapture.entrypoints.ratelimit import RateLimit
     from leadcapture.entrypoints.serve import SETTINGS_ENV, ServeSettings
+    from leadcapture.extras import require_extras_for
 
     try:
         RateLimit.parse(rate_limit)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--rate-limit") from exc
+    # Checked here, in the one process: a server worker process would only log a traceback.
+    require_extras_for(database=database, rate_limit_storage=rate_limit_storage)
     if config is not None:
         load_schema(config).alt(lambda problem: _bad_config(problem.message))
     upgrade(database)
@@ -579,8 +582,20 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool, report: Path | None
 
 
 def main() -> None:
-    """Run the command line."""
-    app()
+    """Run the command line; a feature whose extra is not installed is one line on stderr, not a traceback."""
+    from leadcapture.extras import MissingExtraError, missing_extra
+
+    try:
+        app()
+    except MissingExtraError as exc:
+        typer.echo(f"leadcapture: {exc}", err=True)
+        raise SystemExit(1) from None
+    except ModuleNotFoundError as exc:
+        missing = missing_extra(exc)
+        if missing is None:
+            raise
+        typer.echo(f"leadcapture: {missing}", err=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -14,18 +14,13 @@ import email.utils
 from datetime import UTC, datetime
 from typing import Final
 
+import httpx
 import msgspec
+import stamina
 
 from leadcapture.client.errors import ConnectionFailed
 from leadcapture.core.names import ExceptionType
 from leadcapture.transports.base import ApiRequest, ApiResponse, TransportBase
-
-try:
-    import httpx
-    import stamina
-except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    msg = "HTTPTransport needs the client extra: pip install 'leadcapture[client]'"
-    raise ImportError(msg) from exc
 
 ACCESS_KEY_HEADER: Final = "x-LSQ-AccessKey"
 SECRET_KEY_HEADER: Final = "x-LSQ-SecretKey"  # noqa: S105 - a header name, not a secret
