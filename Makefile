@@ -2,18 +2,39 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
+# uv, pinned with its hashes in requirements-uv.txt, lives apart from the project's environment (which
+# `uv sync` keeps exactly as uv.lock says) and installs the project from uv.lock.
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install test lint typecheck imports unit run bench openapi clean
+.PHONY: install lock lock-check system-packages test lint typecheck imports unit run bench openapi clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+$(UV): requirements-uv.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: -r requirements-uv.txt
+	touch $@
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Every extra and the dev group, at exactly the versions and hashes in uv.lock (--locked refuses a lock that
+# no longer matches pyproject.toml).
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --quiet --locked --all-extras --python $(PYTHON)
 	touch $@
 
 install: $(VENV)/.installed
+
+# Resolve pyproject.toml's ranges again and rewrite uv.lock; commit the result.
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+
+# Fails when uv.lock does not match pyproject.toml (someone changed a dependency without `make lock`).
+lock-check: $(UV)
+	$(UV) lock --check --python $(PYTHON)
+
+# The servers the tests start themselves (PostgreSQL, Redis): installed when missing, as root, or named.
+system-packages:
+	@tests/system-packages.sh
 
 lint: install
 	$(BIN)/ruff check .
@@ -25,15 +46,16 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
-unit: install
+unit: install system-packages
 	$(BIN)/pytest -q
 
-test: lint typecheck imports unit
+test: lock-check lint typecheck imports unit
 
 run: install
 	$(BIN)/leadcapture serve
 
 bench: install
+	@tests/system-packages.sh wrk
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.stores
 	$(BIN)/python -m bench.http
@@ -44,4 +66,4 @@ openapi: install
 	$(BIN)/python -m leadcapture.entrypoints.openapi > docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .hypothesis

@@ -20,7 +20,7 @@ def throwaway_redis() -> Iterator[str]:
     """Start `redis-server` (Debian's `redis-server` package) without persistence; yield its URL."""
     binary = shutil.which("redis-server")
     if binary is None:
-        msg = "redis-server is not installed: .ci/run installs Debian's redis-server package"
+        msg = "redis-server is not installed: make test installs Debian's redis-server package"
         raise RuntimeError(msg)
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="leadcapture-redis-") as folder:
