@@ -49,7 +49,7 @@ imports: install
 unit: install system-packages
 	$(BIN)/pytest -q
 
-test: lock-check lint typecheck imports unit
+test: lock-check system-packages lint typecheck imports unit
 
 run: install
 	$(BIN)/leadcapture serve
