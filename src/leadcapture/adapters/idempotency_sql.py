@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from leadcapture.adapters.sql import Cursor, from_micros, to_micros
+from leadcapture.adapters.dbapi import Cursor, from_micros, to_micros
 from leadcapture.ports import IdempotencyRecord
 
 

@@ -20,7 +20,8 @@ from typing import Final
 
 import msgspec
 
-from leadcapture.adapters.sql import SQLTransaction, to_micros
+from leadcapture.adapters.dbapi import to_micros
+from leadcapture.adapters.sql import SQLTransaction
 from leadcapture.adapters.sqlstore import SQLStoreBase
 
 IN_QUEUE: Final = "In-Queue"

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import create_engine, insert, select, update
 from sqlalchemy.engine import Row
 
+from leadcapture.adapters.dbapi import from_micros, to_micros
 from leadcapture.adapters.migrate import sqlalchemy_url
-from leadcapture.adapters.sql import from_micros, to_micros
 from leadcapture.adapters.tables import api_keys
 from leadcapture.keys import ApiKey
 

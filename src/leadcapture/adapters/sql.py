@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Final, Protocol, assert_never
 
 import msgspec
 from returns.result import Failure, Result, Success
 
 from leadcapture.adapters.batch import BatchChanges, BatchOverlay, HolderRow
+from leadcapture.adapters.dbapi import Cursor, from_micros, to_micros
+from leadcapture.adapters.idempotency_sql import find_record, purge_records, save_record
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.names import WEB_VISIT_EVENT_CODE, WEB_VISIT_EVENT_NAME
@@ -39,20 +41,6 @@ from leadcapture.core.records import (
 )
 from leadcapture.ports import IdempotencyRecord, StoreConflict
 
-EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND: Final = timedelta(microseconds=1)
-
-
-def to_micros(moment: datetime) -> int:
-    """A timezone-aware time as integer microseconds since the Unix epoch."""
-    return (moment - EPOCH) // _MICROSECOND
-
-
-def from_micros(micros: int) -> datetime:
-    """The UTC time `micros` microseconds after the Unix epoch."""
-    return EPOCH + timedelta(microseconds=micros)
-
-
 _encode = msgspec.json.Encoder().encode
 _fields_decoder: Final = msgspec.json.Decoder(dict[str, str])
 _activity_data_decoder: Final = msgspec.json.Decoder(CaptureActivityData | WebVisitData)
@@ -62,31 +50,6 @@ _FEW_KEYS: Final = 6
 LEAD_COLUMNS: Final = "id, fields, created_on, modified_on, last_activity_on, related_company_id, version"
 ACTIVITY_COLUMNS: Final = "id, lead_id, event_code, event_name, created_on, data"
 VISIT_COLUMNS: Final = "id, visited_on, page_url, referrer, source"
-
-
-class Cursor(Protocol):
-    """The part of a DBAPI cursor the stores use (sqlite3 and psycopg both provide it)."""
-
-    @property
-    def rowcount(self) -> int:
-        """Rows the last statement changed."""
-        ...
-
-    def execute(self, sql: Any, params: Sequence[Any] = ..., /) -> Any:
-        """Run one statement."""
-        ...
-
-    def executemany(self, sql: Any, params: Iterable[Sequence[Any]], /) -> Any:
-        """Run one statement once per parameter row."""
-        ...
-
-    def fetchone(self) -> Any:
-        """The next row, or None."""
-        ...
-
-    def fetchall(self) -> list[Any]:
-        """The remaining rows."""
-        ...
 
 
 class TransactionControl(Protocol):
@@ -656,22 +619,16 @@ class SQLTransaction:
 
     def idempotency_record(self, scope: str, key: str) -> IdempotencyRecord | None:
         """The record of this key, expired or not."""
-        from leadcapture.adapters.idempotency_sql import find_record
-
         return find_record(self._cur, self._sql.dialect, scope, key)
 
     def save_idempotency_record(self, record: IdempotencyRecord) -> bool:
         """Record an answer unless a live record holds the key (then False); an expired one is replaced."""
-        from leadcapture.adapters.idempotency_sql import save_record
-
         saved = save_record(self._cur, self._sql.dialect, record)
         self._dirty = True
         return saved
 
     def purge_idempotency_records(self, before: datetime) -> int:
         """Delete records that expired at or before `before`; how many went."""
-        from leadcapture.adapters.idempotency_sql import purge_records
-
         return purge_records(self._cur, self._sql.dialect, to_micros(before))
 
 
