@@ -19,7 +19,7 @@ from leadcapture.client import (
     ServerBusy,
     ServerError,
 )
-from leadcapture.transports import HTTPTransport
+from leadcapture.transports import ApiRequest, HTTPTransport, NoAnswer
 
 SUCCESS = {"Status": "Success", "Message": {"Id": "lead-1", "RelatedId": "activity-1", "IsCreated": True}}
 DUPLICATE = {
@@ -194,3 +194,17 @@ def test_real_server_429_is_waited_out(strict_server: RunningServer) -> None:
     assert second.lead_id == first.lead_id
     assert second.is_created is False
     assert waited >= 0.5
+
+
+def test_the_transport_raises_its_own_no_answer_which_the_client_translates() -> None:
+    """HTTPTransport alone raises `NoAnswer` (it needs nothing of the client's); the client says ConnectionFailed."""
+    from tests.support.postgres import free_port
+
+    transport = HTTPTransport(f"http://127.0.0.1:{free_port()}", "a", "b", attempts=1, wait_initial=0.01, wait_jitter=0)
+    request = ApiRequest(method="GET", path="/health")
+    with pytest.raises(NoAnswer) as raised:
+        transport.handle_request(request)
+    assert not isinstance(raised.value, ConnectionFailed)
+    with LeadCaptureClient(transport) as client, pytest.raises(ConnectionFailed) as translated:
+        client.get_lead("00000000-0000-0000-0000-000000000000")
+    assert isinstance(translated.value.__cause__, NoAnswer)

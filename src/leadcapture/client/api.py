@@ -8,7 +8,7 @@ from typing import Any, Final, Self, TypeVar
 
 import msgspec
 
-from leadcapture.client.errors import UnexpectedAnswer, error_for
+from leadcapture.client.errors import ConnectionFailed, UnexpectedAnswer, error_for
 from leadcapture.client.limiter import CallLimiter, CallRate
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Update
 from leadcapture.core.names import Outcome, UpdateBehavior
@@ -20,6 +20,7 @@ from leadcapture.transports.base import (
     METADATA_PATH,
     ApiRequest,
     ApiResponse,
+    NoAnswer,
     Transport,
 )
 
@@ -194,7 +195,10 @@ class LeadCaptureClient:
     def _send(self, request: ApiRequest) -> ApiResponse:
         if self._limiter is not None:
             self._limiter.wait()
-        return self.transport.handle_request(request)
+        try:
+            return self.transport.handle_request(request)
+        except NoAnswer as exc:
+            raise ConnectionFailed(str(exc)) from exc
 
 
 def encode_attributes(attributes: Attributes) -> bytes:

@@ -3,7 +3,7 @@ double (`MockTransport`). Write your own by implementing `Transport` (see docs/c
 
 from typing import TYPE_CHECKING, Any
 
-from leadcapture.transports.base import ApiRequest, ApiResponse, Transport, TransportBase, json_response
+from leadcapture.transports.base import ApiRequest, ApiResponse, NoAnswer, Transport, TransportBase, json_response
 from leadcapture.transports.local import LocalTransport
 from leadcapture.transports.mock import MockTransport
 
@@ -16,6 +16,7 @@ __all__ = [
     "HTTPTransport",
     "LocalTransport",
     "MockTransport",
+    "NoAnswer",
     "Transport",
     "TransportBase",
     "json_response",

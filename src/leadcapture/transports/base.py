@@ -53,12 +53,16 @@ class ApiResponse(msgspec.Struct, frozen=True, kw_only=True):
     body: bytes = b""
 
 
+class NoAnswer(Exception):  # noqa: N818 - says what happened, as the client's ConnectionFailed does
+    """Raised by a transport when no answer came (after the retries it makes); the client raises ConnectionFailed."""
+
+
 @runtime_checkable
 class Transport(Protocol):
     """Carries requests to a Lead.Capture implementation: `handle_request` once per call, `close` at the end."""
 
     def handle_request(self, request: ApiRequest) -> ApiResponse:
-        """Send `request` and return the answer, whatever its status; raise only if no answer came."""
+        """Send `request` and return the answer, whatever its status; raise `NoAnswer` only if none came."""
         ...
 
     def close(self) -> None:

@@ -18,9 +18,8 @@ import httpx
 import msgspec
 import stamina
 
-from leadcapture.client.errors import ConnectionFailed
 from leadcapture.core.names import ExceptionType
-from leadcapture.transports.base import ApiRequest, ApiResponse, TransportBase
+from leadcapture.transports.base import ApiRequest, ApiResponse, NoAnswer, TransportBase
 
 ACCESS_KEY_HEADER: Final = "x-LSQ-AccessKey"
 SECRET_KEY_HEADER: Final = "x-LSQ-SecretKey"  # noqa: S105 - a header name, not a secret
@@ -76,7 +75,7 @@ class HTTPTransport(TransportBase):
         self._max_retry_after = max_retry_after
 
     def handle_request(self, request: ApiRequest) -> ApiResponse:
-        """The server's answer, after retrying what is worth retrying; raises `ConnectionFailed` if none came."""
+        """The server's answer, after retrying what is worth retrying; raises `NoAnswer` if none came."""
         try:
             for attempt in stamina.retry_context(
                 on=self._backoff,
@@ -91,7 +90,7 @@ class HTTPTransport(TransportBase):
         except _RetryableAnswer as last:
             return last.response
         except httpx.TransportError as exc:
-            raise ConnectionFailed(f"{request.method} {request.path}: {exc}") from exc
+            raise NoAnswer(f"{request.method} {request.path}: {exc}") from exc
         raise AssertionError("unreachable: stamina either returns an attempt's answer or raises")  # pragma: no cover
 
     def close(self) -> None:
