@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages of the servers the tests start on their own, each on a free port of 127.0.0.1 and
-# stopped afterwards: PostgreSQL (a throwaway cluster, initdb in a temporary folder) and Redis. Arguments
+# stopped afterwards: PostgreSQL (a throwaway cluster, initdb in a temporary folder) and Redis; and Debian's
+# headless Chromium, which the tracker's browser tests drive (they never download a browser). Arguments
 # name more commands to have (`wrk` for make bench). Missing packages are installed when this runs as root
 # (or with password-less sudo); otherwise one line says what to install, and make stops.
 set -euo pipefail
@@ -12,6 +13,8 @@ have_initdb() {
 }
 have_initdb || needed+=(postgresql)
 command -v redis-server >/dev/null || needed+=(redis-server)
+# Debian's headless Chromium, which the browser tests drive (the tests never download a browser).
+[[ -x /usr/bin/chromium ]] || needed+=(chromium)
 for command in "$@"; do
   command -v "$command" >/dev/null || needed+=("$command")
 done
