@@ -73,7 +73,7 @@ def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
 ) -> CaptureDecision:
     """Decide what capturing `request` does, given what the store holds (R-M, R-U, R-B, R-S, R-A, R-V7)."""
     ctx = _Context(request=request, candidates=candidates, schema=schema, behavior=behavior, now=now, ids=ids)
-    match = resolve_match(request, candidates)
+    match = resolve_match(request, candidates, schema=schema)
     if request.related_company_id is not None and not candidates.known_account:
         problem = invalid_input(
             f"RelatedCompanyId: no account with id {request.related_company_id}",
@@ -263,11 +263,24 @@ def _capture_activity(  # noqa: PLR0913 - the activity's parts, the last one key
 
 
 def index_entries(schema: Schema, fields: dict[str, str]) -> tuple[IndexEntry, ...]:
-    """The (field, match key) entries a store indexes for a lead with `fields`."""
+    """The (field, match key) entries a store indexes for a lead with `fields`.
+
+    A blocked value (R-J1) is indexed for look-ups but never unique. Under canonical email matching (R-J2)
+    an address is held unique on its canonical key, and also indexed as spelt, so that a look-up by the
+    address as stored still finds it.
+    """
     entries = []
     for spec in schema.indexed_specs:
         name = spec.schema_name
         value = fields.get(name)
-        if value:
-            entries.append(IndexEntry(field=name, key=match_key(spec.data_type, value), unique=spec.is_unique))
+        if not value:
+            continue
+        plain = match_key(spec.data_type, value)
+        if schema.blocked_because(spec, value) is not None:
+            entries.append(IndexEntry(field=name, key=plain, unique=False))
+            continue
+        key = schema.identifier_key(spec, value)
+        entries.append(IndexEntry(field=name, key=key, unique=spec.is_unique))
+        if key != plain:
+            entries.append(IndexEntry(field=name, key=plain, unique=False))
     return tuple(entries)
