@@ -28,9 +28,11 @@ from leadcapture import (
     Update,
     UpdateBehavior,
     schema_from_toml,
+    summarize,
 )
 from leadcapture.core.names import DataType, EmailMatch
 from leadcapture.core.quality import canonical_email, identifier_key
+from leadcapture.core.report import data_quality_rules
 from leadcapture.core.values import match_key
 
 QUALITY: Final = schema_from_toml(
@@ -292,3 +294,37 @@ def test_P1_always_is_leadsquared_behaviour(history: list[tuple[dict[str, Any], 
     plain, explicit = engine_with(DEFAULT_SCHEMA), engine_with(ALWAYS_EVERYWHERE)
     for body, behavior in history:
         assert explicit.capture(body, behavior) == plain.capture(body, behavior)
+
+
+# R-J3: reports ------------------------------------------------------------------------------------------------
+
+
+@given(sequences)
+def test_J3_without_config_no_decision_cites_a_data_quality_rule(
+    history: list[tuple[dict[str, Any], UpdateBehavior | None]],
+) -> None:
+    """With the default schema every row reports no data-quality rule: exactly LeadSquared's decisions."""
+    engine = engine_with(DEFAULT_SCHEMA)
+    previews = [engine.preview(body, behavior) for body, behavior in history]
+    assert summarize(previews).by_data_quality == {}
+    for result in previews:
+        if isinstance(result, Success):
+            assert data_quality_rules(result.unwrap().explanation) == ()
+
+
+@given(sequences)
+def test_J3_a_row_cites_R_J1_exactly_when_it_gives_a_blocked_identifier(
+    history: list[tuple[dict[str, Any], UpdateBehavior | None]],
+) -> None:
+    """R-J1 in a row's report means the row gave a blocked EmailAddress, Phone or Mobile, and only then."""
+    engine = engine_with(QUALITY)
+    for body, behavior in history:
+        result = engine.preview(body, behavior)
+        if isinstance(result, Success):
+            gave_junk = any(
+                is_blocked(QUALITY, name, value)
+                for name, value in body.items()
+                if name in {"EmailAddress", "Phone", "Mobile"} and value
+            )
+            assert ("R-J1" in data_quality_rules(result.unwrap().explanation)) == gave_junk
+        engine.capture(body, behavior)
