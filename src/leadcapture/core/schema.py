@@ -286,8 +286,8 @@ def schema_from_config(config: SchemaConfig) -> Result[Schema, Problem]:
     if not 1 <= config.default_country_code <= 999:  # noqa: PLR2004 - ITU country codes have 1-3 digits
         return Failure(invalid_input("Invalid schema config: `default_country_code` must be 1-999", rule="config"))
     blocked = config.blocked_identifiers
-    if any(not pattern.strip(" *?") for pattern in blocked.patterns):
-        # A pattern of wildcards only would block every identifier: nothing would ever match again.
+    if any(not any(ch.isalnum() for ch in pattern) for pattern in blocked.patterns):
+        # A pattern of wildcards and punctuation (`*`, `*@*`) would block every identifier: nothing would match.
         return Failure(
             invalid_input("Invalid schema config: a blocked pattern needs more than wildcards", rule="config")
         )
