@@ -270,6 +270,13 @@ def index_entries(schema: Schema, fields: dict[str, str]) -> tuple[IndexEntry, .
     address as stored still finds it.
     """
     entries = []
+    if schema.leadsquared_identifiers:
+        for spec in schema.indexed_specs:
+            name = spec.schema_name
+            value = fields.get(name)
+            if value:
+                entries.append(IndexEntry(field=name, key=match_key(spec.data_type, value), unique=spec.is_unique))
+        return tuple(entries)
     for spec in schema.indexed_specs:
         name = spec.schema_name
         value = fields.get(name)

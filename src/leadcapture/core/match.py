@@ -18,6 +18,7 @@ from leadcapture.core.quality import blocked_note
 from leadcapture.core.records import Lead, Visitor
 from leadcapture.core.request import CaptureRequest
 from leadcapture.core.schema import Schema
+from leadcapture.core.values import match_key
 
 
 class CandidateQuery(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -45,6 +46,15 @@ class Candidates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 def candidate_query(request: CaptureRequest, schema: Schema) -> CandidateQuery:
     """The look-ups a store must answer so that the request can be decided; blocked values are not (R-J1)."""
     values = request.values
+    if schema.leadsquared_identifiers:
+        keys = tuple(
+            [
+                (spec.schema_name, match_key(spec.data_type, values[spec.schema_name]))
+                for spec in schema.indexed_specs
+                if values.get(spec.schema_name)
+            ]
+        )
+        return CandidateQuery(prospect_id=request.prospect_id, keys=keys, related_company_id=request.related_company_id)
     keys = tuple(
         [
             (spec.schema_name, schema.identifier_key(spec, values[spec.schema_name]))

@@ -114,6 +114,7 @@ class Schema:
         "fields",
         "indexed_fields",
         "indexed_specs",
+        "leadsquared_identifiers",
         "mandatory_fields",
         "source_fields",
         "unique_fields",
@@ -134,6 +135,8 @@ class Schema:
     """Identifier values that are stored but never matched nor held unique (R-J1); empty by default."""
     email_match: EmailMatch
     """How emails are compared for matching and uniqueness (R-J2); `exact` by default."""
+    leadsquared_identifiers: bool
+    """Whether identifiers match as in LeadSquared: nothing blocked, emails exact. The hot path's shortcut."""
 
     def __init__(
         self,
@@ -148,6 +151,7 @@ class Schema:
         self.default_country_code = default_country_code
         self.blocked = blocked
         self.email_match = email_match
+        self.leadsquared_identifiers = not blocked.active and email_match is EmailMatch.EXACT
         by_name = {spec.schema_name: spec for spec in self.fields}
         by_folded = {spec.schema_name.casefold(): spec for spec in self.fields}
         if len(by_folded) != len(self.fields):
