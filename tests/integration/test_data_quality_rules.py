@@ -203,12 +203,30 @@ def test_J1_a_blocked_value_is_never_held_unique(store: LeadStore) -> None:
 
 
 def test_J1_another_identifier_still_matches_and_the_blocked_value_is_stored(store: LeadStore) -> None:
-    """A capture with a junk email and a real phone updates the lead with that phone, setting the email."""
+    """A capture with a junk email and a real phone updates the lead with that phone, filling its empty email."""
     engine = engine_over(store)
     ann = captured(engine, {"Phone": "9000000001", "FirstName": "Ann"})
     again = captured(engine, {"EmailAddress": "na@na.com", "Phone": "9000000001"})
     assert (again.lead_id, again.decision.explanation.matched_by) == (ann.lead_id, "Phone")
     assert stored(engine, ann.lead_id).fields["EmailAddress"] == "na@na.com"
+
+
+def test_J1_a_blocked_value_never_replaces_a_stored_identifier(store: LeadStore) -> None:
+    """A junk email or phone beside a matching identifier is kept off a lead that has a real one."""
+    engine = engine_over(store)
+    ann = captured(engine, {"EmailAddress": "ann@example.com", "Phone": "9000000001"})
+    by_phone = captured(engine, {"Phone": "9000000001", "EmailAddress": "test@test.com", "City": "Pune"})
+    by_id = captured(engine, {"ProspectId": ann.lead_id, "EmailAddress": "none@example.com", "Phone": "1234567890"})
+    assert (by_phone.lead_id, by_id.lead_id, by_id.decision.explanation.rule) == (ann.lead_id, ann.lead_id, "R-M5")
+    assert reasons(by_phone)["EmailAddress"] == "a blocked identifier never replaces a stored value (R-J1)"
+    assert reasons(by_id)["Phone"] == "a blocked identifier never replaces a stored value (R-J1)"
+    kept = captured(engine, {"EmailAddress": "ann@example.com", "Phone": "7777777777"}, "DoNotUpdate")
+    assert reasons(kept)["Phone"] == "LeadUpdateBehavior DoNotUpdate (R-B2)"
+    assert stored(engine, ann.lead_id).fields == {
+        "EmailAddress": "ann@example.com",
+        "Phone": "+91-9000000001",
+        "City": "Pune",
+    }
 
 
 def test_J1_a_prospect_id_lead_with_a_junk_email_takes_the_real_one(store: LeadStore) -> None:

@@ -243,6 +243,23 @@ def test_J1_no_duplicate_error_ever_names_a_blocked_value(
             assert not is_blocked(QUALITY, field, body[field])
 
 
+@given(sequences)
+def test_J1_a_blocked_value_never_replaces_a_stored_identifier(
+    history: list[tuple[dict[str, Any], UpdateBehavior | None]],
+) -> None:
+    """Once a lead holds a real email, phone or mobile, no capture turns it into a blocked value."""
+    engine = engine_with(QUALITY)
+    for body, behavior in history:
+        before = {lead.id: lead.fields for lead in leads_of(engine)}
+        engine.capture(body, behavior)
+        for lead in leads_of(engine):
+            for field in ("EmailAddress", "Phone", "Mobile"):
+                old, new = before.get(lead.id, {}).get(field), lead.fields.get(field)
+                if old and new and old != new and not QUALITY.blocked_because(QUALITY[field], old):
+                    event("a real identifier changed")
+                    assert QUALITY.blocked_because(QUALITY[field], new) is None
+
+
 @given(st.lists(st.tuples(bodies(junk=False, gmail=False), behaviors), min_size=1, max_size=12))
 def test_J1_J2_clean_identifiers_decide_exactly_as_without_the_rules(
     history: list[tuple[dict[str, Any], UpdateBehavior | None]],

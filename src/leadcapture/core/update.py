@@ -19,6 +19,7 @@ READ_ONLY = "system field, never set from a request (R-B6)"
 POLICY_NEVER = "update policy never (R-P1)"
 POLICY_IF_EMPTY = "update policy if_empty: field not empty (R-P1)"
 SAME_MAILBOX = "the same Gmail mailbox as the stored address (R-J2)"
+BLOCKED_VALUE = "a blocked identifier never replaces a stored value (R-J1)"
 _KEYED_TYPES = (DataType.EMAIL, DataType.PHONE)
 _BEHAVIOR_REASONS = {
     UpdateBehavior.DO_NOT_UPDATE: "LeadUpdateBehavior DoNotUpdate (R-B2)",
@@ -45,7 +46,8 @@ def plan_update(
     Absent behaviour sets every given field, an empty value clearing it (R-B1); a value equal to the stored
     one after normalisation is no change (R-B5); a source field is only filled where empty (R-S1). A field
     the behaviour would set is set only if its update policy allows it too (R-P1); under canonical email
-    matching another spelling of the stored Gmail mailbox is no change (R-J2).
+    matching another spelling of the stored Gmail mailbox is no change (R-J2), and a blocked identifier
+    never replaces a stored one (R-J1).
     """
     changes: list[FieldChange] = []
     unchanged: list[FieldLeftAlone] = []
@@ -58,7 +60,7 @@ def plan_update(
             continue
         old = stored.get(name, "")
         # An equal value is the most common answer on a repeated capture: no call for it.
-        reason = EQUAL_VALUE if old == new else _field_reason(spec, old, new, behavior, schema.email_match)
+        reason = EQUAL_VALUE if old == new else _field_reason(spec, old, new, behavior, schema)
         if reason is None:
             changes.append(FieldChange(field=name, old=old, new=new))
         else:
@@ -93,7 +95,7 @@ def _field_reason(
     old: str,
     new: str,
     behavior: UpdateBehavior | None,
-    email_match: EmailMatch,
+    schema: Schema,
 ) -> str | None:
     """`_reason_to_keep` for a field, with the two common answers first: equal (R-B5), and set (R-B1)."""
     # Only emails and phones have a match key other than the value itself (`match_key`).
@@ -102,14 +104,28 @@ def _field_reason(
         old and new and data_type in _KEYED_TYPES and match_key(data_type, old) == match_key(data_type, new)
     ):
         return EQUAL_VALUE
+    checks_identity = bool(old and new) and not schema.leadsquared_identifiers
     if (
-        email_match is EmailMatch.CANONICAL
-        and old
-        and new
+        checks_identity
+        and schema.email_match is EmailMatch.CANONICAL
         and data_type is DataType.EMAIL
         and canonical_email(old) == canonical_email(new)
     ):
         return SAME_MAILBOX
+    reason = _behavior_or_policy(spec, old, behavior)
+    # A junk value never replaces a stored identifier: it would make a reachable lead unreachable.
+    if (
+        reason is None
+        and checks_identity
+        and spec.schema_name in schema.indexed_fields
+        and schema.blocked_because(spec, new) is not None
+    ):
+        return BLOCKED_VALUE
+    return reason
+
+
+def _behavior_or_policy(spec: FieldSpec, old: str, behavior: UpdateBehavior | None) -> str | None:
+    """Why the behaviour (R-B, R-S1) or else the field's update policy (R-P1) keeps a changed field."""
     policy = spec.update
     if behavior is None and policy is UpdatePolicy.ALWAYS and not (old and spec.is_source_field):
         return None  # what `_reason_to_keep` answers for the default behaviour and policy
