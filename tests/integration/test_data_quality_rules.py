@@ -303,6 +303,10 @@ def test_J2_one_gmail_mailbox_is_held_unique(store: LeadStore) -> None:
         "A Lead with same Email already exists.",
     )
     assert "EmailAddress" not in stored(engine, ben.lead_id).fields
+    notes = engine.preview({"Phone": "9000000001", "EmailAddress": "johndoe+ben@gmail.com", "SearchBy": "Phone"})
+    assert "EmailAddress johndoe+ben@gmail.com found john.doe@gmail.com: the same Gmail mailbox (R-J2)" in (
+        notes.unwrap().explanation.notes
+    )
 
 
 def test_J2_a_look_up_by_the_stored_spelling_or_the_mailbox_finds_the_lead(store: LeadStore) -> None:

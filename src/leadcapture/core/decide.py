@@ -20,7 +20,7 @@ from leadcapture.core.decision import (
     Reject,
     Update,
 )
-from leadcapture.core.match import Candidates, Match, resolve_match
+from leadcapture.core.match import Candidates, Match, resolve_match, same_mailbox_note
 from leadcapture.core.names import (
     LEAD_CAPTURE_EVENT_CODE,
     LEAD_CAPTURE_EVENT_NAME,
@@ -222,7 +222,11 @@ def _unique_clash(ctx: _Context, match: Match, fields: dict[str, str], *, lead_i
                 match,
                 Outcome.REJECTED,
                 lead_id=holder.id,
-                notes=(*match.notes, f"{name} already belongs to lead {holder.id} (R-U2); nothing changes (R-U3)"),
+                notes=(
+                    *match.notes,
+                    *same_mailbox_note(ctx.schema, name, fields[name], holder),
+                    f"{name} already belongs to lead {holder.id} (R-U2); nothing changes (R-U3)",
+                ),
             )
             return Reject(problem=problem, activity=activity, explanation=explanation)
     return None

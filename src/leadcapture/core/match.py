@@ -166,7 +166,7 @@ def resolve_match(request: CaptureRequest, candidates: Candidates, *, schema: Sc
                     lead_ids=tuple([lead.id for lead in leads]),
                 )
                 found = Match(rule="R-M8", lead=most_recently_active(leads), matched_by=name)
-                notes = (*notes, *_same_mailbox(schema, name, value, found.lead))
+                notes = (*notes, *same_mailbox_note(schema, name, value, found.lead))
             else:
                 lookup = IdentifierLookup(identifier=name, value=value, found="nothing")
         lookups.append(lookup)
@@ -183,8 +183,8 @@ def resolve_match(request: CaptureRequest, candidates: Candidates, *, schema: Sc
     )
 
 
-def _same_mailbox(schema: Schema | None, name: str, value: str, lead: Lead | None) -> tuple[str, ...]:
-    """R-J2's note when a canonical email found a lead whose address is spelt otherwise."""
+def same_mailbox_note(schema: Schema | None, name: str, value: str, lead: Lead | None) -> tuple[str, ...]:
+    """R-J2's note when a canonical email found a lead whose address is spelt otherwise; else nothing."""
     if schema is None or schema.email_match is EmailMatch.EXACT or lead is None:
         return ()
     spec = schema.get(name)

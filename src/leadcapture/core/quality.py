@@ -2,8 +2,9 @@
 
 Forms are full of identifiers nobody owns: `test@test.com`, `noemail@...`, `9999999999`. Matched as
 LeadSquared matches them, every such submission lands on one lead, merging unrelated people. A blocked
-value is stored as given but never searched for and never held unique, so the capture goes on as if the
-identifier were absent. Canonical email matching treats the spellings of one Gmail mailbox as one address.
+value is stored as given (though it never replaces a stored identifier) but never searched for and never
+held unique, so the capture goes on as if the identifier were absent. Canonical email matching treats the
+spellings of one Gmail mailbox as one address.
 
 Both are off unless the schema config turns them on: with no config, leadcapture matches as LeadSquared.
 """
