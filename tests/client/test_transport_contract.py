@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,23 @@ SCENARIO: list[tuple[str, Step]] = [
     ("look up by id", lambda c: c.get_lead(c.leads_by_email("ada@example.com")[0]["ProspectID"])),
     ("look up a missing id", lambda c: c.get_lead("00000000-0000-0000-0000-000000000000")),
     ("the schema", lambda c: c.metadata()),
+    ("quick search by name", lambda c: c.quick_search("BO")),
+    ("quick search by phone digits", lambda c: c.quick_search("98765 43210")),
+    ("leads by ids, in the order asked", lambda c: c.leads_by_ids(_ids_newest_first(c))),
+    ("leads by a bad id", lambda c: c.leads_by_ids(["not-a-guid"])),
+    (
+        "recently modified",
+        lambda c: c.recently_modified(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)),
+    ),
+    (
+        "a backwards range",
+        lambda c: c.recently_modified(datetime(2100, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC)),
+    ),
 ]
+
+
+def _ids_newest_first(client: LeadCaptureClient) -> list[str]:
+    return [lead["ProspectID"] for lead in reversed(client.quick_search("example.com"))]
 
 
 def _run(client: LeadCaptureClient) -> list[Any]:
@@ -133,6 +150,16 @@ def test_local_and_http_transports_answer_alike(server: RunningServer, tmp_path:
     assert (created["outcome"], created["decision"]["type"]) == ("Created", "Create")
     assert (updated["outcome"], updated["decision"]["explanation"]["rule"]) == ("Updated", "R-M8")
     assert [change["field"] for change in updated["decision"]["explanation"]["changes"]] == ["LastName", "Phone"]
+
+    # The queries of R-L5 and R-L6 found what the scenario made, on both sides alike.
+    searched, by_digits, by_ids, bad_id, modified, backwards = local_answers[-6:]
+    assert [lead["EmailAddress"] for lead in searched] == ["bob@example.com"]
+    assert [lead["EmailAddress"] for lead in by_digits] == ["ada@example.com"]
+    assert [lead["EmailAddress"] for lead in by_ids] == ["ada@example.com", "bob@example.com"]
+    assert (bad_id["raised"], bad_id["message"]) == ("InvalidInput", "LeadIds: not a valid GUID: not-a-guid")
+    assert modified["record_count"] == 2
+    assert [lead["EmailAddress"] for lead in modified["leads"]] == ["ada@example.com", "bob@example.com"]
+    assert (backwards["raised"], backwards["status"]) == ("InvalidInput", 400)
 
 
 def test_unknown_path_is_not_found_on_both(server: RunningServer, tmp_path: Path) -> None:

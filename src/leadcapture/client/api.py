@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -13,19 +14,31 @@ from leadcapture.client.limiter import CallLimiter, CallRate
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Update
 from leadcapture.core.names import Outcome, UpdateBehavior
 from leadcapture.transports.base import (
+    BY_IDS_PATH,
     CAPTURE_PATH,
     GET_BY_EMAIL_PATH,
     GET_BY_ID_PATH,
     GET_BY_PHONE_PATH,
     METADATA_PATH,
+    QUICK_SEARCH_PATH,
+    RECENTLY_MODIFIED_PATH,
     ApiRequest,
     ApiResponse,
     NoAnswer,
     Transport,
 )
+from leadcapture.wire.lead_queries import RecentlyModifiedAnswer
 
 FlatLead = dict[str, str]
 """A lead as LeadSquared's look-ups answer it: string values by schema name, `ProspectID` first (R-H5)."""
+
+
+class ModifiedLeads(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of Leads.RecentlyModified: how many leads changed in the range, and this page's leads."""
+
+    record_count: int
+    leads: list[FlatLead]
+
 
 Attributes = Mapping[str, object] | Sequence[Mapping[str, object]] | bytes | str
 """A capture's attributes: `{name: value}`, LeadSquared's `[{"Attribute","Value"}]` list, or its JSON body."""
@@ -73,6 +86,8 @@ _CAPTURE: Final = msgspec.json.Decoder(_CaptureAnswer)
 _PREVIEW: Final = msgspec.json.Decoder(_PreviewAnswer)
 _LEADS: Final = msgspec.json.Decoder(list[FlatLead])
 _METADATA: Final = msgspec.json.Decoder(list[dict[str, Any]])
+_MODIFIED: Final = msgspec.json.Decoder(RecentlyModifiedAnswer)
+_JSON: Final = (("Content-Type", "application/json"),)
 _encode = msgspec.json.Encoder().encode
 _OK: Final = 200
 _T = TypeVar("_T")
@@ -162,6 +177,31 @@ class LeadCaptureClient:
         """The leads with this phone number, compared on E.164 (RetrieveLeadByPhoneNumber)."""
         return self._leads(GET_BY_PHONE_PATH, "phone", phone)
 
+    def quick_search(self, text: str) -> list[FlatLead]:
+        """Leads whose name, email, phone, mobile or company holds `text`, newest first (Leads.GetByQuickSearch)."""
+        return self._leads(QUICK_SEARCH_PATH, "key", text)
+
+    def leads_by_ids(self, lead_ids: Sequence[str]) -> list[FlatLead]:
+        """The leads with these ids, in the order asked (Leads/Retrieve/ByIds, at most 10,000 ids)."""
+        body = _encode({"SearchParameters": {"LeadIds": list(lead_ids)}})
+        response = self._send(ApiRequest(method="POST", path=BY_IDS_PATH, headers=_JSON, body=body))
+        if response.status != _OK:
+            raise _failure(_decode(_ANSWER, response), response)
+        return _decode(_LEADS, response)
+
+    def recently_modified(
+        self, start: datetime, end: datetime, *, page_index: int = 1, page_size: int = 100
+    ) -> ModifiedLeads:
+        """The leads modified from `start` to `end` (UTC, whole seconds, both included): count and one page."""
+        parameter = {"FromDate": _utc_text(start), "ToDate": _utc_text(end)}
+        body = _encode({"Parameter": parameter, "Paging": {"PageIndex": page_index, "PageSize": page_size}})
+        response = self._send(ApiRequest(method="POST", path=RECENTLY_MODIFIED_PATH, headers=_JSON, body=body))
+        if response.status != _OK:
+            raise _failure(_decode(_ANSWER, response), response)
+        page = _decode(_MODIFIED, response)
+        leads = [{pair.attribute: pair.value for pair in lead.lead_property_list} for lead in page.leads]
+        return ModifiedLeads(record_count=page.record_count, leads=leads)
+
     def metadata(self) -> list[dict[str, Any]]:
         """The lead schema, one object per field (LeadsMetaData.Get)."""
         response = self._send(ApiRequest(method="GET", path=METADATA_PATH))
@@ -234,3 +274,10 @@ def _failure(answer: _Answer, response: ApiResponse) -> Exception:
         response.status,
         retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
     )
+
+
+def _utc_text(moment: datetime) -> str:
+    """A time as LeadSquared writes dates in bodies: UTC, `yyyy-mm-dd hh:mm:ss` (naive times are taken as UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")

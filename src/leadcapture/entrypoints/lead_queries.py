@@ -8,12 +8,9 @@ import anyio.to_thread
 from litestar import Request, Response, get, post
 from returns.result import Failure
 
-from leadcapture.entrypoints.http import BASE, READ_ACCESS, ApiError, _admit, _engine, _json, _query, json_body
+from leadcapture.entrypoints.http import READ_ACCESS, ApiError, _admit, _engine, _json, _query, json_body
 from leadcapture.queries import leads_by_ids_answer, quick_search_answer, recently_modified_answer
-
-QUICK_SEARCH_PATH: Final = f"{BASE}/Leads.GetByQuickSearch"
-BY_IDS_PATH: Final = f"{BASE}/Leads/Retrieve/ByIds"
-RECENTLY_MODIFIED_PATH: Final = f"{BASE}/Leads.RecentlyModified"
+from leadcapture.transports.base import BY_IDS_PATH, QUICK_SEARCH_PATH, RECENTLY_MODIFIED_PATH
 
 
 @get(QUICK_SEARCH_PATH)

@@ -23,6 +23,12 @@ GET_BY_PHONE_PATH: Final = "/v2/LeadManagement.svc/RetrieveLeadByPhoneNumber"
 """`GET ?phone=`: the leads with this phone number (R-H5)."""
 METADATA_PATH: Final = "/v2/LeadManagement.svc/LeadsMetaData.Get"
 """`GET`: the lead schema, one object per field (R-H5)."""
+QUICK_SEARCH_PATH: Final = "/v2/LeadManagement.svc/Leads.GetByQuickSearch"
+"""`GET ?key=`: the leads whose name, email, phone, mobile or company holds the text (R-L5)."""
+BY_IDS_PATH: Final = "/v2/LeadManagement.svc/Leads/Retrieve/ByIds"
+"""`POST {"SearchParameters":{"LeadIds":[...]}}`: the leads with these ids, in the order asked (R-L6)."""
+RECENTLY_MODIFIED_PATH: Final = "/v2/LeadManagement.svc/Leads.RecentlyModified"
+"""`POST {"Parameter":{"FromDate","ToDate"},"Paging":{...}}`: the leads modified in a range, paged (R-L6)."""
 
 
 class ApiRequest(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,13 +16,17 @@ from leadcapture.core.problems import Problem
 from leadcapture.core.schema import FieldSpec
 from leadcapture.core.values import match_key
 from leadcapture.normalize import STANDARD_NORMALIZER
+from leadcapture.queries import leads_by_ids_answer, quick_search_answer, recently_modified_answer
 from leadcapture.service import Engine, answer_for
 from leadcapture.transports.base import (
+    BY_IDS_PATH,
     CAPTURE_PATH,
     GET_BY_EMAIL_PATH,
     GET_BY_ID_PATH,
     GET_BY_PHONE_PATH,
     METADATA_PATH,
+    QUICK_SEARCH_PATH,
+    RECENTLY_MODIFIED_PATH,
     ApiRequest,
     ApiResponse,
     TransportBase,
@@ -54,6 +58,9 @@ class LocalTransport(TransportBase):
             ("GET", GET_BY_EMAIL_PATH): self._get_by_email,
             ("GET", GET_BY_PHONE_PATH): self._get_by_phone,
             ("GET", METADATA_PATH): self._metadata,
+            ("GET", QUICK_SEARCH_PATH): self._quick_search,
+            ("POST", BY_IDS_PATH): self._by_ids,
+            ("POST", RECENTLY_MODIFIED_PATH): self._recently_modified,
         }
 
     def handle_request(self, request: ApiRequest) -> ApiResponse:
@@ -108,6 +115,17 @@ class LocalTransport(TransportBase):
             return json_response([])
         leads = self.engine.store.find_leads(PHONE, match_key(DataType.PHONE, stored))
         return json_response([flat_lead(lead) for lead in leads])
+
+    def _quick_search(self, request: ApiRequest) -> ApiResponse:
+        return json_response(quick_search_answer(self.engine.store, request.query_value("key") or ""))
+
+    def _by_ids(self, request: ApiRequest) -> ApiResponse:
+        answer = leads_by_ids_answer(self.engine.store, request.body)
+        return json_response(answer.unwrap()) if isinstance(answer, Success) else _error(answer.failure())
+
+    def _recently_modified(self, request: ApiRequest) -> ApiResponse:
+        answer = recently_modified_answer(self.engine.store, request.body)
+        return json_response(answer.unwrap()) if isinstance(answer, Success) else _error(answer.failure())
 
     def _metadata(self, _: ApiRequest) -> ApiResponse:
         return json_response([_field_metadata(spec) for spec in self.engine.schema.fields])
