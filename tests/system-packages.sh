@@ -13,6 +13,8 @@ have_initdb() {
 }
 have_initdb || needed+=(postgresql)
 command -v redis-server >/dev/null || needed+=(redis-server)
+# openssl makes the throwaway certificates of the TLS tests.
+command -v openssl >/dev/null || needed+=(openssl)
 # Debian's headless Chromium, which the browser tests drive (the tests never download a browser).
 [[ -x /usr/bin/chromium ]] || needed+=(chromium)
 for command in "$@"; do

@@ -354,6 +354,17 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         bool,
         typer.Option("--worker/--no-worker", help="Apply async captures in this process too (R-Q)."),
     ] = True,
+    public_url: Annotated[
+        str | None,
+        typer.Option("--public-url", help="The address clients reach this server at: https://leads.example.com."),
+    ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", exists=True, dir_okay=False, help="Serve HTTPS with this PEM certificate chain."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", exists=True, dir_okay=False, help="The certificate's PEM private key.")
+    ] = None,
 ) -> None:
     """Serve LeadSquared's Lead.Capture API over HTTP; creates and prints a first key on a new database."""
     import uvicorn
@@ -361,6 +372,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     from leadcapture.adapters.keystore import SQLKeyStore
     from leadcapture.adapters.migrate import upgrade
     from leadcapture.config import load_schema
+    from leadcapture.entrypoints.authentication import public_host
     from leadcapture.entrypoints.ratelimit import RateLimit
     from leadcapture.entrypoints.serve import SETTINGS_ENV, ServeSettings
     from leadcapture.extras import require_extras_for
@@ -372,6 +384,13 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
             raise typer.BadParameter(str(exc), param_hint=option) from exc
     # Checked here, in the one process: a server worker process would only log a traceback.
     require_extras_for(database=database, rate_limit_storage=rate_limit_storage)
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give both --tls-cert and --tls-key, or neither", param_hint="--tls-cert")
+    if public_url is not None:
+        try:
+            public_host(public_url)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--public-url") from exc
     if config is not None:
         load_schema(config).alt(lambda problem: _bad_config(problem.message))
     upgrade(database)
@@ -390,6 +409,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         group_commit=group_commit,
         baseline_route=baseline_route,
         worker=worker,
+        public_url=public_url,
     )
     os.environ[SETTINGS_ENV] = msgspec.json.encode(settings).decode()
     uvicorn.run(
@@ -400,6 +420,8 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         workers=workers,
         log_level="info",
         access_log=False,
+        ssl_certfile=str(tls_cert) if tls_cert is not None else None,
+        ssl_keyfile=str(tls_key) if tls_key is not None else None,
     )
 
 

@@ -584,15 +584,18 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     group_commit: bool = True,
     baseline_route: bool = False,
     inbox: SQLInbox | None = None,
+    public_url: str | None = None,
 ) -> Litestar:
     """The Litestar app serving `engine`, authenticating callers with `keys`.
 
     `group_commit` applies concurrent captures together, one commit for many (adr/0033); `baseline_route`
     adds `POST /bench/baseline`, which only decodes a capture body and answers a fixed body, for `make bench`.
     With an `inbox` (in the engine's own database) it also serves async capture: `/lead/capture`,
-    `/lead/status` and `/lead/capture/metrics`.
+    `/lead/status` and `/lead/capture/metrics`. `public_url` is the address clients reach the server at,
+    which `UserByAccessKey.Get` tells them to call (R-L9); without it, each request's own Host.
     """
     from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
+    from leadcapture.entrypoints.authentication import AUTHENTICATION_ROUTES, public_host
     from leadcapture.entrypoints.lead_queries import LEAD_QUERY_ROUTES
 
     writer = GroupCommitWriter(engine) if group_commit else None
@@ -611,6 +614,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
             get_by_phone,
             leads_metadata,
             *LEAD_QUERY_ROUTES,
+            *AUTHENTICATION_ROUTES,
             retrieve_activities,
             record_visit,
             health,
@@ -627,6 +631,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
                 "writer": writer,
                 "openapi": openapi_json(engine.schema, async_capture=inbox is not None),
                 "inbox": inbox,
+                "public_host": public_host(public_url) if public_url else None,
                 "acceptor": InboxAcceptor(engine, inbox) if inbox is not None else None,
             },
         ),

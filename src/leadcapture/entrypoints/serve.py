@@ -40,6 +40,8 @@ class ServeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     database: str = DEFAULT_DATABASE_URL
     rate_limit: str = "25/5s"
     site_rate_limit: str = "30/60s"
+    public_url: str | None = None
+    """The address clients reach the server at (`UserByAccessKey.Get` answers its host, R-L9)."""
     rate_limit_storage: str = "memory://"
     config: str | None = None
     group_commit: bool = True
@@ -83,6 +85,7 @@ def build_app(settings: ServeSettings) -> Litestar:
         group_commit=settings.group_commit,
         baseline_route=settings.baseline_route,
         inbox=inbox,
+        public_url=settings.public_url,
     )
     if settings.worker:
         worker = worker_from_settings(engine, inbox, settings)

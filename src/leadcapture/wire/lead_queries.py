@@ -80,3 +80,35 @@ def lead_properties(lead: Lead) -> LeadProperties:
     return LeadProperties(
         lead_property_list=[LeadProperty(attribute=name, value=value) for name, value in flat_lead(lead).items()]
     )
+
+
+class ServiceUrls(msgspec.Struct, frozen=True, kw_only=True):
+    """`LSQCommonServiceURLs`: the hosts a client calls next (`https://{api}/v2/...`)."""
+
+    api: str
+    app: str
+
+
+class UserAnswer(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={
+        "id": "Id",
+        "first_name": "FirstName",
+        "last_name": "LastName",
+        "email_address": "EmailAddress",
+        "role": "Role",
+        "timezone": "Timezone",
+        "lsq_common_service_urls": "LSQCommonServiceURLs",
+    },
+):
+    """The answer of `Authentication.svc/UserByAccessKey.Get` (R-L9): the key's user."""
+
+    id: str
+    first_name: str
+    last_name: str
+    email_address: str
+    role: str
+    timezone: str
+    lsq_common_service_urls: ServiceUrls
