@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+import enum
 import functools
 import inspect
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -43,6 +43,14 @@ DatabaseOption = Annotated[
     typer.Option("--database", "-d", help="Database URL: sqlite:///path.db or postgresql://user@host:port/db."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+class LogFormatChoice(enum.StrEnum):
+    """How `serve` writes its log lines."""
+
+    TEXT = "text"
+    JSON = "json"
+
 
 IMPORT_MEMORY_MAP_BYTES: Final = 0
 """`import` and `preview` read a SQLite file without a memory map, so that their resident memory stays bounded."""
@@ -321,15 +329,29 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         bool,
         typer.Option("--worker/--no-worker", help="Apply async captures in this process too (R-Q)."),
     ] = True,
+    log_format: Annotated[
+        LogFormatChoice,
+        typer.Option("--log-format", help="text: one line per record; json: one JSON object per line."),
+    ] = LogFormatChoice.TEXT,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option("--metrics-port", help="Serve the Prometheus metrics on this port instead of /metrics."),
+    ] = None,
+    shutdown_timeout: Annotated[
+        int,
+        typer.Option("--shutdown-timeout", min=0, help="Seconds a stopping server lets requests in flight finish."),
+    ] = 25,
 ) -> None:
-    """Serve LeadSquared's Lead.Capture API over HTTP; creates and prints a first key on a new database."""
-    import uvicorn
+    """Serve LeadSquared's Lead.Capture API over HTTP; creates and prints a first key on a new database.
 
+    SIGTERM (or Ctrl-C) stops it gracefully: no new connections, the requests in flight answered and
+    committed within --shutdown-timeout seconds, the async worker's current round finished.
+    """
     from leadcapture.adapters.keystore import SQLKeyStore
     from leadcapture.adapters.migrate import upgrade
     from leadcapture.config import load_schema
     from leadcapture.entrypoints.ratelimit import RateLimit
-    from leadcapture.entrypoints.serve import SETTINGS_ENV, ServeSettings
+    from leadcapture.entrypoints.serve import ServeSettings, run_server
 
     try:
         RateLimit.parse(rate_limit)
@@ -352,17 +374,13 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         group_commit=group_commit,
         baseline_route=baseline_route,
         worker=worker,
+        log_format=log_format.value,
+        metrics_route=metrics_port is None,
+        metrics_port=metrics_port,
+        metrics_host=host,
+        shutdown_seconds=shutdown_timeout,
     )
-    os.environ[SETTINGS_ENV] = msgspec.json.encode(settings).decode()
-    uvicorn.run(
-        "leadcapture.entrypoints.serve:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-    )
+    run_server(settings, host=host, port=port, workers=workers)
 
 
 @app.command("worker")
@@ -388,7 +406,7 @@ def worker_command(
     from leadcapture.adapters.sqlite import SQLiteLeadStore
     from leadcapture.config import load_schema
     from leadcapture.core.schema import DEFAULT_SCHEMA
-    from leadcapture.entrypoints.serve import configure_logging
+    from leadcapture.entrypoints.logs import configure_logging
     from leadcapture.entrypoints.worker import CaptureWorker, parse_delays, parse_duration, run_workers
     from leadcapture.service import Engine
 
