@@ -26,7 +26,7 @@ class ConnectionUsage(msgspec.Struct, frozen=True, kw_only=True):
     open: int
     """Connections open to the database."""
     in_use: int | None = None
-    """Connections lent out to a transaction or a read."""
+    """Connections lent out to a transaction or a read (and any still being opened)."""
     max_open: int | None = None
     """The most connections the store opens."""
     waiting: int | None = None

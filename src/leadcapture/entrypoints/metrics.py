@@ -96,7 +96,10 @@ class InboxCollector(Collector):
 
 _CONNECTIONS_HELP: Final = {
     "open": ("leadcapture_db_connections", "Database connections this server has open."),
-    "in_use": ("leadcapture_db_connections_in_use", "Pooled database connections lent to a transaction or read."),
+    "in_use": (
+        "leadcapture_db_connections_in_use",
+        "Pooled database connections lent to a transaction or read, or being opened.",
+    ),
     "max_open": ("leadcapture_db_connections_max", "The most connections the database pool opens."),
     "waiting": ("leadcapture_db_pool_waiting_requests", "Callers waiting for a pooled database connection."),
 }
@@ -132,8 +135,6 @@ class ServerMetrics:
         self.multiprocess = multiprocess_directory() is not None
         self.registry = CollectorRegistry()
         self._store: SQLStoreBase | None = None
-        # In multiprocess mode a gauge's value per process is kept while the process lives, and summed.
-        live: dict[str, Any] = {"multiprocess_mode": "livesum"}
         registry = self.registry
         self.requests = Counter(
             "leadcapture_http_requests",
@@ -151,7 +152,7 @@ class ServerMetrics:
             "leadcapture_http_requests_in_progress",
             "HTTP requests being handled now (a scrape counts itself).",
             registry=registry,
-            **live,
+            multiprocess_mode="livesum",  # with several processes, each one's count while it lives, summed
         )
         self.captures = Counter(
             "leadcapture_captures",
@@ -198,18 +199,12 @@ class ServerMetrics:
             "Async capture requests that ended as ERROR after their last retry, in this server's worker.",
             registry=registry,
         )
-        self._connection_gauges = {
-            field: Gauge(name, documentation, registry=registry, **live)
-            for field, (name, documentation) in _CONNECTIONS_HELP.items()
-        }
+        self._connection_gauges: dict[str, Gauge] = {}
         self._inbox = InboxCollector(inbox, now) if inbox is not None and now is not None else None
         self.scraped = self._scrape_registry()
 
     def _scrape_registry(self) -> CollectorRegistry:
         if not self.multiprocess:
-            # One process: the connection figures are read at the scrape; the gauges stay out of it.
-            for gauge in self._connection_gauges.values():
-                self.registry.unregister(gauge)
             if self._inbox is not None:
                 self.registry.register(self._inbox)
             return self.registry
@@ -220,16 +215,27 @@ class ServerMetrics:
         return scraped
 
     def watch_connections(self, store: object) -> None:
-        """Report `store`'s database connections (SQL stores only; others have none to report)."""
+        """Report `store`'s database connections (SQL stores only; others have none to report).
+
+        One process reads them at each scrape. Several write theirs to gauges after each request, one gauge
+        per figure the store knows, so that a scrape of any process adds them up.
+        """
         if not isinstance(store, SQLStoreBase):
             return
         self._store = store
         if not self.multiprocess:
             self.registry.register(ConnectionCollector(store))
+            return
+        known = store.connection_usage()
+        self._connection_gauges = {
+            field: Gauge(name, documentation, registry=self.registry, multiprocess_mode="livesum")
+            for field, (name, documentation) in _CONNECTIONS_HELP.items()
+            if getattr(known, field) is not None
+        }
 
     def refresh_connections(self) -> None:
         """Write this process's connection figures for the other processes' scrapes (multiprocess mode)."""
-        if self.multiprocess and self._store is not None:
+        if self._connection_gauges and self._store is not None:
             usage: ConnectionUsage = self._store.connection_usage()
             for field, gauge in self._connection_gauges.items():
                 value = getattr(usage, field)
