@@ -11,16 +11,27 @@ from tests.support.api import (
     CAPTURE,
     capture,
     capture_body,
+    poll_until,
     submit,
     wait_until_final,
 )
 from tests.support.metrics import Scrape, labels, scrape
 from tests.support.postgres import free_port
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer, start_server, worker_running
 
 CAPTURES = "leadcapture_captures_total"
 ERRORS = "leadcapture_errors_total"
 REQUESTS = "leadcapture_http_requests_total"
+
+
+def scrape_once_applied(url: str, applied: int) -> Scrape:
+    """Scrape `url` once it counts `applied` async captures: the worker counts each just after its commit, so
+    a request's final status can be read a moment before its count is.
+    """
+    return poll_until(
+        lambda: scrape(url),
+        lambda scraped: sum(scraped.values(CAPTURES, endpoint=ASYNC_CAPTURE).values()) == applied,
+    )
 
 
 def _send_the_known_mix(server: RunningServer) -> list[int]:
@@ -56,7 +67,7 @@ def test_metrics_count_a_known_mix_of_requests_exactly(tmp_path: Path) -> None:
     server = start_server(tmp_path, "--rate-limit", "100000/1s")
     try:
         statuses = _send_the_known_mix(server)
-        scraped = scrape(f"{server.base_url}/metrics")
+        scraped = scrape_once_applied(f"{server.base_url}/metrics", 3)
     finally:
         server.stop()
 
@@ -184,3 +195,24 @@ def test_two_worker_processes_on_a_metrics_port_are_summed_by_their_supervisor(t
     assert scraped.values(CAPTURES) == {labels(endpoint=CAPTURE, outcome="Created", rule="R-M9"): 12}
     assert scraped.values(REQUESTS, route=CAPTURE) == {labels(method="POST", status="200"): 12}
     assert scraped.value("leadcapture_inbox_pending_requests") == 0
+
+
+def test_a_separate_worker_serves_its_own_metrics(tmp_path: Path) -> None:
+    """`leadcapture worker --metrics-port`: the captures it applied, by outcome and rule, and the backlog."""
+    server = start_server(tmp_path, "--no-worker", "--rate-limit", "100000/1s")
+    metrics_port = free_port()
+    try:
+        with server.client() as client:
+            queued = [submit(client, EmailAddress=f"s{n}@example.com") for n in range(3)]
+            waiting = scrape(f"{server.base_url}/metrics")
+            with worker_running(server.database, tmp_path / "worker.log", "--metrics-port", str(metrics_port)):
+                wait_until_final(client, queued)
+                scraped = scrape_once_applied(f"http://127.0.0.1:{metrics_port}/metrics", 3)
+    finally:
+        server.stop()
+
+    assert waiting.value("leadcapture_inbox_pending_requests") == 3
+    assert waiting.value("leadcapture_inbox_accepted_total") == 3
+    assert scraped.values(CAPTURES) == {labels(endpoint=ASYNC_CAPTURE, outcome="Created", rule="R-M9"): 3}
+    assert scraped.value("leadcapture_inbox_pending_requests") == 0
+    assert scraped.values(REQUESTS) == {}  # a worker answers no API request

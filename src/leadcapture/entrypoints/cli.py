@@ -384,7 +384,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
 
 
 @app.command("worker")
-def worker_command(
+def worker_command(  # noqa: PLR0913, PLR0917 - one option per setting of the worker, as Typer declares them
     database: DatabaseOption = DEFAULT_DATABASE_URL,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Threads applying requests.")] = 1,
     retry_delays: Annotated[
@@ -396,8 +396,22 @@ def worker_command(
         typer.Option("--keep-finished", help="How long finished requests stay readable before the purge."),
     ] = "7d",
     config: Annotated[str | None, typer.Option("--config", help="Schema config file (TOML), as the server's.")] = None,
+    log_format: Annotated[
+        LogFormatChoice,
+        typer.Option("--log-format", help="text: one line per record; json: one JSON object per line."),
+    ] = LogFormatChoice.TEXT,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option("--metrics-port", help="Serve the worker's Prometheus metrics on this port."),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address the metrics port listens on.")] = (
+        "127.0.0.1"
+    ),
 ) -> None:
-    """Apply the async capture inbox (POST /lead/capture) until stopped with Ctrl-C or SIGTERM."""
+    """Apply the async capture inbox (POST /lead/capture) until stopped with Ctrl-C or SIGTERM.
+
+    On SIGTERM the worker finishes the round it is in (one transaction) and exits.
+    """
     import signal
     import threading
 
@@ -407,6 +421,7 @@ def worker_command(
     from leadcapture.config import load_schema
     from leadcapture.core.schema import DEFAULT_SCHEMA
     from leadcapture.entrypoints.logs import configure_logging
+    from leadcapture.entrypoints.metrics import ServerMetrics, serve_metrics
     from leadcapture.entrypoints.worker import CaptureWorker, parse_delays, parse_duration, run_workers
     from leadcapture.service import Engine
 
@@ -417,16 +432,22 @@ def worker_command(
     schema = DEFAULT_SCHEMA
     if config is not None:
         schema = load_schema(config).alt(lambda problem: _bad_config(problem.message)).unwrap()
-    configure_logging()
+    configure_logging(log_format.value)
     store = open_store(database)
     engine = Engine(store=store, schema=schema)
-    capture_worker = CaptureWorker(engine, SQLInbox(store), retry_delays=delays, keep_finished=keep)
+    inbox = SQLInbox(store)
+    metrics = ServerMetrics(inbox=inbox, now=engine.now)
+    metrics.watch_connections(store)
+    stop_metrics = serve_metrics(metrics.scraped, metrics_host, metrics_port) if metrics_port is not None else None
+    capture_worker = CaptureWorker(engine, inbox, retry_delays=delays, keep_finished=keep, metrics=metrics)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     database_path = store.path if isinstance(store, SQLiteLeadStore) else None
     typer.echo(f"worker on {database}", err=True)
     run_workers(capture_worker, concurrency=concurrency, stop=stop, database_path=database_path)
+    if stop_metrics is not None:
+        stop_metrics()
     store.close()
 
 
