@@ -421,7 +421,6 @@ def worker_command(  # noqa: PLR0913, PLR0917 - one option per setting of the wo
     from leadcapture.config import load_schema
     from leadcapture.core.schema import DEFAULT_SCHEMA
     from leadcapture.entrypoints.logs import configure_logging
-    from leadcapture.entrypoints.metrics import ServerMetrics, serve_metrics
     from leadcapture.entrypoints.worker import CaptureWorker, parse_delays, parse_duration, run_workers
     from leadcapture.service import Engine
 
@@ -436,9 +435,13 @@ def worker_command(  # noqa: PLR0913, PLR0917 - one option per setting of the wo
     store = open_store(database)
     engine = Engine(store=store, schema=schema)
     inbox = SQLInbox(store)
-    metrics = ServerMetrics(inbox=inbox, now=engine.now)
-    metrics.watch_connections(store)
-    stop_metrics = serve_metrics(metrics.scraped, metrics_host, metrics_port) if metrics_port is not None else None
+    metrics, stop_metrics = None, None
+    if metrics_port is not None:  # counted only when someone can read them
+        from leadcapture.entrypoints.metrics import ServerMetrics, serve_metrics
+
+        metrics = ServerMetrics(inbox=inbox, now=engine.now)
+        metrics.watch_connections(store)
+        stop_metrics = serve_metrics(metrics.scraped, metrics_host, metrics_port)
     capture_worker = CaptureWorker(engine, inbox, retry_delays=delays, keep_finished=keep, metrics=metrics)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
