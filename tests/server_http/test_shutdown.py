@@ -157,3 +157,36 @@ def test_sigterm_exits_within_the_shutdown_timeout_when_a_client_never_finishes(
     assert "timeout graceful shutdown exceeded" in log
     assert f"POST {CAPTURE} 503 " in log
     assert f"request_id={request_id}" in log
+
+
+def test_sigterm_with_two_worker_processes_answers_every_request_in_flight(tmp_path: Path) -> None:
+    """`--workers 2`: the supervisor passes SIGTERM on, and each process answers and commits its requests in
+    flight before it stops; on restart every lead is there.
+    """
+    server = start_server(tmp_path, "--workers", "2", "--rate-limit", "100000/1s")
+    try:
+        _wait_for_log(server, "Application startup complete", 2)
+        emails = [f"two{n}@example.com" for n in range(IN_FLIGHT_CAPTURES)]
+        captures = [HalfSentRequest(server, CAPTURE, capture_body(EmailAddress=email)) for email in emails]
+        _wait_until_in_progress(server, IN_FLIGHT_CAPTURES)  # summed over both processes
+
+        server.process.send_signal(signal.SIGTERM)
+        _wait_for_log(server, "Shutting down", 2)  # both processes have begun to stop
+        captured = [request.finish() for request in captures]
+        exit_code = server.process.wait(timeout=60)
+        assert exit_code == 0  # uvicorn's supervisor exits 0 once its processes have stopped
+        assert [answer.status for answer in captured] == [200] * IN_FLIGHT_CAPTURES
+        server.restart()
+        with server.client() as client:
+            found = {email: leads_by_email(client, email) for email in emails}
+    finally:
+        server.stop()
+    assert all(len(leads) == 1 for leads in found.values()), found
+
+
+def _wait_for_log(server: RunningServer, text: str, count: int) -> None:
+    """Wait until the server's log has `text` `count` times."""
+    deadline = time.monotonic() + 60
+    while server.log.read_text().count(text) < count:
+        assert time.monotonic() < deadline, server.log.read_text()
+        time.sleep(0.05)
