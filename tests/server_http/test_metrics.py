@@ -112,17 +112,22 @@ def test_metrics_count_a_known_mix_of_requests_exactly(tmp_path: Path) -> None:
 
 
 def test_metrics_hold_no_lead_data_and_no_key(tmp_path: Path) -> None:
-    """No label value is an email, a name or a key: only routes, methods, statuses, outcomes, rules, types."""
+    """No label value is an email, a name or a key: only routes, methods, statuses, outcomes, rules, types; a
+    path no route serves is `unmatched` and a method outside the usual ones is `other`.
+    """
     server = start_server(tmp_path)
     try:
         capture(server, capture_body(EmailAddress="private@example.com", FirstName="Secretive"))
         capture(server, capture_body(EmailAddress="private@example.com", Colour="blue"))
+        brewed = httpx.request("PROPFIND", f"{server.base_url}/private@example.com", timeout=30)
         text = httpx.get(f"{server.base_url}/metrics", timeout=30).text
     finally:
         server.stop()
 
     for private in ("private@example.com", "Secretive", "Colour", server.access_key, server.secret_key):
         assert private not in text
+    assert brewed.status_code == 404
+    assert Scrape(text).values(REQUESTS, route="unmatched") == {labels(method="other", status="404"): 1}
     label_names = {name for samples in Scrape(text).samples.values() for labels_ in samples for name, _ in labels_}
     assert label_names == {"method", "route", "status", "endpoint", "outcome", "rule", "exception_type", "le"}
 

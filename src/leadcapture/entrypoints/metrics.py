@@ -54,6 +54,8 @@ ASYNC_ENDPOINT: Final = "/lead/capture"
 """The `endpoint` label of captures applied by the async worker: the route that accepted them."""
 BATCH_SIZE_BUCKETS: Final = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 """Group commit takes at most 256 captures per transaction (`group_commit.MAX_GROUP`)."""
+LABELLED_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""HTTP methods counted under their own name; any other a client sends is `other`, so labels stay bounded."""
 COMMIT_SECONDS_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 """A durable commit takes a fraction of a millisecond to tens of milliseconds; slower is trouble."""
 
@@ -244,8 +246,9 @@ class ServerMetrics:
 
     def request_finished(self, note: RequestNote, status: int, seconds: float) -> None:
         """Count a request answered with `status` after `seconds`, with what its note says it did."""
-        self.requests.labels(note.method, note.route, str(status)).inc()
-        self.request_duration.labels(note.method, note.route).observe(seconds)
+        method = note.method if note.method in LABELLED_METHODS else "other"
+        self.requests.labels(method, note.route, str(status)).inc()
+        self.request_duration.labels(method, note.route).observe(seconds)
         if note.outcome is not None and note.rule is not None:
             self.captures.labels(note.route, note.outcome, note.rule).inc()
         if note.exception_type is not None:
