@@ -24,7 +24,7 @@ from psycopg_pool import ConnectionPool
 from returns.result import Result
 
 from leadcapture.adapters.sql import OK, Conflict, SQLTransaction, Statements, conflict_from
-from leadcapture.adapters.sqlstore import SQLStoreBase
+from leadcapture.adapters.sqlstore import ConnectionUsage, SQLStoreBase
 from leadcapture.ports import StoreConflict
 
 _STATEMENTS: Final = Statements("postgresql")
@@ -77,6 +77,17 @@ class PostgresLeadStore(SQLStoreBase):
     def _reading(self) -> Iterator[SQLTransaction]:
         with self._pool.connection() as conn, conn.cursor() as cur:
             yield SQLTransaction(cur, _STATEMENTS, control=_Control(conn))
+
+    def connection_usage(self) -> ConnectionUsage:
+        """The pool's connections: open, lent out, its maximum, and callers waiting for one."""
+        stats = self._pool.get_stats()
+        size = stats.get("pool_size", 0)
+        return ConnectionUsage(
+            open=size,
+            in_use=size - stats.get("pool_available", 0),
+            max_open=self._pool.max_size,
+            waiting=stats.get("requests_waiting", 0),
+        )
 
     def close(self) -> None:
         """Close the connection pool."""

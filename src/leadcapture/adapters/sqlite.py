@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 from returns.result import Result
 
 from leadcapture.adapters.sql import OK, Conflict, SQLTransaction, Statements, conflict_from
-from leadcapture.adapters.sqlstore import SQLStoreBase
+from leadcapture.adapters.sqlstore import ConnectionUsage, SQLStoreBase
 from leadcapture.ports import StoreConflict
 
 Synchronous = Literal["FULL", "NORMAL"]
@@ -125,6 +125,11 @@ class SQLiteLeadStore(SQLStoreBase):
     def _reading(self) -> Iterator[SQLTransaction]:
         cur = self._connection().cursor()
         yield SQLTransaction(cur, _STATEMENTS, control=_Control(cur))
+
+    def connection_usage(self) -> ConnectionUsage:
+        """The connections open: one per thread that used the store (SQLite has no pool to lend them from)."""
+        with self._connections_lock:
+            return ConnectionUsage(open=len(self._connections))
 
     def close(self) -> None:
         """Close every connection this store opened."""

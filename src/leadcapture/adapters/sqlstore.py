@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
+import msgspec
 from returns.result import Result
 
 from leadcapture.adapters.sql import SQLTransaction
@@ -21,12 +22,29 @@ from leadcapture.core.search import ModifiedWindow, QuickSearch
 from leadcapture.ports import StoreConflict
 
 
+class ConnectionUsage(msgspec.Struct, frozen=True, kw_only=True):
+    """How a store's database connections are used right now (None: the store does not know)."""
+
+    open: int
+    """Connections open to the database."""
+    in_use: int | None = None
+    """Connections lent out to a transaction or a read (and any still being opened)."""
+    max_open: int | None = None
+    """The most connections the store opens."""
+    waiting: int | None = None
+    """Callers waiting for a connection because all were in use."""
+
+
 class SQLStoreBase(ABC):
     """The `LeadStore` methods of a SQL store, given its transactions and reads."""
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[SQLTransaction]:
         """A write transaction: commits when the block ends, rolls back on an exception."""
+
+    @abstractmethod
+    def connection_usage(self) -> ConnectionUsage:
+        """How the store's database connections are used right now (the server's metrics read it)."""
 
     @abstractmethod
     def _reading(self) -> AbstractContextManager[SQLTransaction]:

@@ -12,7 +12,7 @@ import asyncio
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio.to_thread
 import msgspec
@@ -52,6 +52,9 @@ from leadcapture.wire.leadsquared import (
     RequestStatusAnswer,
     TaskStatus,
 )
+
+if TYPE_CHECKING:
+    from leadcapture.entrypoints.metrics import ServerMetrics
 
 _encode = msgspec.json.Encoder().encode
 _IDENTIFIER_SEPARATOR: Final = "\x1f"
@@ -118,9 +121,15 @@ class InboxAcceptor:
     that fails is tried again request by request, so that one bad request cannot fail the others.
     """
 
-    def __init__(self, engine: Engine, inbox: SQLInbox, *, max_group: int = 256) -> None:
-        """Accept into `inbox` (in `engine`'s store), at most `max_group` requests per transaction."""
+    def __init__(
+        self, engine: Engine, inbox: SQLInbox, *, max_group: int = 256, metrics: ServerMetrics | None = None
+    ) -> None:
+        """Accept into `inbox` (in `engine`'s store), at most `max_group` requests per transaction.
+
+        `metrics` counts the requests newly stored.
+        """
         self._engine = engine
+        self._metrics = metrics
         self._inbox = inbox
         self._max_group = max_group
         self._waiting: queue.SimpleQueue[_Submission] = queue.SimpleQueue()
@@ -175,6 +184,8 @@ class InboxAcceptor:
                 except queue.Empty:
                     break
             outcomes = self._commit(group)
+            if self._metrics is not None:
+                self._metrics.inbox_accepted.inc(sum(map(_newly_stored, outcomes)))
             with self._quiet:
                 self._in_flight -= len(group)
                 self._quiet.notify_all()
@@ -225,6 +236,11 @@ def _producer(
     engine: Engine, inbox: SQLInbox, submission: _Submission
 ) -> Callable[[IdempotentTransaction], StoredAnswer]:
     return lambda tx: _accept(engine, inbox, tx, submission)
+
+
+def _newly_stored(outcome: Result[IdempotentAnswer, Problem] | BaseException) -> bool:
+    """Whether this outcome stored a request (not a fault, a refused key or a replay)."""
+    return isinstance(outcome, Success) and not outcome.unwrap().replayed
 
 
 def _settle(

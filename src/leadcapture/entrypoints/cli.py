@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+import enum
 import functools
 import inspect
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -43,6 +43,14 @@ DatabaseOption = Annotated[
     typer.Option("--database", "-d", help="Database URL: sqlite:///path.db or postgresql://user@host:port/db."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+class LogFormatChoice(enum.StrEnum):
+    """How `serve` writes its log lines."""
+
+    TEXT = "text"
+    JSON = "json"
+
 
 IMPORT_MEMORY_MAP_BYTES: Final = 0
 """`import` and `preview` read a SQLite file without a memory map, so that their resident memory stays bounded."""
@@ -365,16 +373,30 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     tls_key: Annotated[
         Path | None, typer.Option("--tls-key", exists=True, dir_okay=False, help="The certificate's PEM private key.")
     ] = None,
+    log_format: Annotated[
+        LogFormatChoice,
+        typer.Option("--log-format", help="text: one line per record; json: one JSON object per line."),
+    ] = LogFormatChoice.TEXT,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option("--metrics-port", help="Serve the Prometheus metrics on this port instead of /metrics."),
+    ] = None,
+    shutdown_timeout: Annotated[
+        int,
+        typer.Option("--shutdown-timeout", min=0, help="Seconds a stopping server lets requests in flight finish."),
+    ] = 25,
 ) -> None:
-    """Serve LeadSquared's Lead.Capture API over HTTP; creates and prints a first key on a new database."""
-    import uvicorn
+    """Serve LeadSquared's Lead.Capture API over HTTP; creates and prints a first key on a new database.
 
+    SIGTERM (or Ctrl-C) stops it gracefully: no new connections, the requests in flight answered and
+    committed within --shutdown-timeout seconds, the async worker's current round finished.
+    """
     from leadcapture.adapters.keystore import SQLKeyStore
     from leadcapture.adapters.migrate import upgrade
     from leadcapture.config import load_schema
     from leadcapture.entrypoints.authentication import public_host
     from leadcapture.entrypoints.ratelimit import RateLimit
-    from leadcapture.entrypoints.serve import SETTINGS_ENV, ServeSettings
+    from leadcapture.entrypoints.serve import ServeSettings, run_server
     from leadcapture.extras import require_extras_for
 
     for option, limit in (("--rate-limit", rate_limit), ("--site-rate-limit", site_rate_limit)):
@@ -410,23 +432,18 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         baseline_route=baseline_route,
         worker=worker,
         public_url=public_url,
+        log_format=log_format.value,
+        metrics_route=metrics_port is None,
+        metrics_port=metrics_port,
+        metrics_host=host,
+        shutdown_seconds=shutdown_timeout,
     )
-    os.environ[SETTINGS_ENV] = msgspec.json.encode(settings).decode()
-    uvicorn.run(
-        "leadcapture.entrypoints.serve:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-        ssl_certfile=str(tls_cert) if tls_cert is not None else None,
-        ssl_keyfile=str(tls_key) if tls_key is not None else None,
-    )
+    tls = (str(tls_cert), str(tls_key)) if tls_cert is not None and tls_key is not None else None
+    run_server(settings, host=host, port=port, workers=workers, tls=tls)
 
 
 @app.command("worker")
-def worker_command(
+def worker_command(  # noqa: PLR0913, PLR0917 - one option per setting of the worker, as Typer declares them
     database: DatabaseOption = DEFAULT_DATABASE_URL,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Threads applying requests.")] = 1,
     retry_delays: Annotated[
@@ -438,8 +455,22 @@ def worker_command(
         typer.Option("--keep-finished", help="How long finished requests stay readable before the purge."),
     ] = "7d",
     config: Annotated[str | None, typer.Option("--config", help="Schema config file (TOML), as the server's.")] = None,
+    log_format: Annotated[
+        LogFormatChoice,
+        typer.Option("--log-format", help="text: one line per record; json: one JSON object per line."),
+    ] = LogFormatChoice.TEXT,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option("--metrics-port", help="Serve the worker's Prometheus metrics on this port."),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address the metrics port listens on.")] = (
+        "127.0.0.1"
+    ),
 ) -> None:
-    """Apply the async capture inbox (POST /lead/capture) until stopped with Ctrl-C or SIGTERM."""
+    """Apply the async capture inbox (POST /lead/capture) until stopped with Ctrl-C or SIGTERM.
+
+    On SIGTERM the worker finishes the round it is in (one transaction) and exits.
+    """
     import signal
     import threading
 
@@ -448,7 +479,7 @@ def worker_command(
     from leadcapture.adapters.sqlite import SQLiteLeadStore
     from leadcapture.config import load_schema
     from leadcapture.core.schema import DEFAULT_SCHEMA
-    from leadcapture.entrypoints.serve import configure_logging
+    from leadcapture.entrypoints.logs import configure_logging
     from leadcapture.entrypoints.worker import CaptureWorker, parse_delays, parse_duration, run_workers
     from leadcapture.service import Engine
 
@@ -459,16 +490,26 @@ def worker_command(
     schema = DEFAULT_SCHEMA
     if config is not None:
         schema = load_schema(config).alt(lambda problem: _bad_config(problem.message)).unwrap()
-    configure_logging()
+    configure_logging(log_format.value)
     store = open_store(database)
     engine = Engine(store=store, schema=schema)
-    capture_worker = CaptureWorker(engine, SQLInbox(store), retry_delays=delays, keep_finished=keep)
+    inbox = SQLInbox(store)
+    metrics, stop_metrics = None, None
+    if metrics_port is not None:  # counted only when someone can read them
+        from leadcapture.entrypoints.metrics import ServerMetrics, serve_metrics
+
+        metrics = ServerMetrics(inbox=inbox, now=engine.now)
+        metrics.watch_connections(store)
+        stop_metrics = serve_metrics(metrics.scraped, metrics_host, metrics_port)
+    capture_worker = CaptureWorker(engine, inbox, retry_delays=delays, keep_finished=keep, metrics=metrics)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     database_path = store.path if isinstance(store, SQLiteLeadStore) else None
     typer.echo(f"worker on {database}", err=True)
     run_workers(capture_worker, concurrency=concurrency, stop=stop, database_path=database_path)
+    if stop_metrics is not None:
+        stop_metrics()
     store.close()
 
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from returns.result import Result
 
 from leadcapture.core.decision import CaptureReceipt
 from leadcapture.core.problems import Problem
 from leadcapture.service import Engine
+
+if TYPE_CHECKING:
+    from leadcapture.entrypoints.metrics import ServerMetrics
 
 MAX_GROUP: Final = 256
 """The most captures one transaction takes; a longer queue is committed in several groups."""
@@ -42,13 +46,14 @@ _STOP: Final = object()
 class GroupCommitWriter:
     """Applies every capture of this process from one thread, committing what arrived together at once."""
 
-    def __init__(self, engine: Engine, *, max_group: int = MAX_GROUP) -> None:
-        """Write through `engine`, at most `max_group` captures per transaction."""
+    def __init__(self, engine: Engine, *, max_group: int = MAX_GROUP, metrics: ServerMetrics | None = None) -> None:
+        """Write through `engine`, at most `max_group` captures per transaction, recording each in `metrics`."""
         if max_group < 1:
             msg = "max_group must be at least 1"
             raise ValueError(msg)
         self._engine = engine
         self._max_group = max_group
+        self._metrics = metrics
         self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -100,12 +105,15 @@ class GroupCommitWriter:
         for pending in group:
             by_behavior.setdefault(pending.behavior, []).append(pending)
         for behavior, members in by_behavior.items():
+            started = time.perf_counter()
             try:
                 results = self._engine.capture_many([pending.body for pending in members], behavior)
             except Exception as exc:
                 for pending in members:
                     pending.loop.call_soon_threadsafe(_fail, pending.answer, exc)
                 continue
+            if self._metrics is not None:
+                self._metrics.group_committed(len(members), time.perf_counter() - started)
             for pending, result in zip(members, results, strict=True):
                 pending.loop.call_soon_threadsafe(_settle, pending.answer, result)
 

@@ -7,7 +7,6 @@ is logged with a request id that the body also carries.
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import logging
 import re
@@ -20,9 +19,7 @@ import anyio.to_thread
 import msgspec
 from litestar import HttpMethod, Litestar, MediaType, Request, Response, get, post, route
 from litestar.datastructures import State
-from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from returns.result import Failure, Result, Success
 
 from leadcapture.adapters.inbox import SQLInbox
@@ -35,6 +32,9 @@ from leadcapture.core.values import match_key
 from leadcapture.core.visits import VisitDecision, VisitedLead, decide_visit
 from leadcapture.entrypoints.cors import allow_origin, cors_middleware, preflight_headers
 from leadcapture.entrypoints.group_commit import GroupCommitWriter
+from leadcapture.entrypoints.logs import current_request, note_capture, note_key, note_problem
+from leadcapture.entrypoints.metrics import ServerMetrics, metrics_route
+from leadcapture.entrypoints.observe import observe_requests
 from leadcapture.entrypoints.openapi import OPENAPI_PATH, openapi_json
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
 from leadcapture.keys import ApiKey, parse_origin, secret_matches
@@ -61,7 +61,6 @@ from leadcapture.wire.leadsquared import (
 )
 
 log = logging.getLogger("leadcapture.http")
-access_log = logging.getLogger("leadcapture.access")
 
 BASE: Final = "/v2/LeadManagement.svc"
 VISIT_PATH: Final = "/v2/WebTracking.svc/Visit"
@@ -86,6 +85,7 @@ def _json(body: object, status: int = 200, headers: Mapping[str, str] | None = N
 
 
 def _error(problem: Problem, headers: Mapping[str, str] | None = None) -> Response[bytes]:
+    note_problem(problem)
     return _json(error_envelope(problem), problem.status, headers)
 
 
@@ -112,7 +112,8 @@ def _on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[by
 
 
 def _on_server_error(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    request_id = uuid.uuid4().hex
+    note = current_request()
+    request_id = note.request_id if note is not None else uuid.uuid4().hex
     log.error("request %s failed", request_id, exc_info=exc)
     problem = Problem(
         exception_type=ExceptionType.SERVER_ERROR,
@@ -120,7 +121,7 @@ def _on_server_error(_: Request[Any, Any, Any], exc: Exception) -> Response[byte
         status=500,
         rule="R-H2",
     )
-    return _error(problem, {"X-Request-Id": request_id})
+    return _error(problem)  # observe_requests gives every answer its X-Request-Id
 
 
 def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -134,43 +135,6 @@ INVALID_ACCESS: Final = Problem(
     status=401,
     rule="R-H3",
 )
-
-
-_caller: contextvars.ContextVar[list[str | None]] = contextvars.ContextVar("leadcapture_caller")
-
-
-def _access_log_middleware(app: ASGIApp) -> ASGIApp:
-    """One log line per request: method, path (never the query, which may hold secrets), status, time, key."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        holder: list[str | None] = [None]
-        _caller.set(holder)
-        status = 500
-        started = time.perf_counter()
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        http_scope: HTTPScope = scope
-        try:
-            await app(scope, receive, send_and_note)
-        finally:
-            access_log.info(
-                "%s %s %d %.1fms key=%s",
-                http_scope["method"],
-                http_scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-                holder[0] or "-",
-            )
-
-    return middleware
 
 
 _RECENT_KEY_SECONDS: Final = 1.0
@@ -248,7 +212,7 @@ class Gate:
             missing = access.needs - key.scopes
             if missing:
                 raise _unauthorized(f"The key lacks the {_scope_names(missing)} this API needs")
-        _caller.get([None])[0] = key.name
+        note_key(key.name)
         await self._count(self._limiter, key.access_key)
         return key
 
@@ -355,6 +319,7 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
         captured = await writer.capture(body, behavior)
     else:
         captured = await anyio.to_thread.run_sync(engine.capture, body, behavior)
+    note_capture(captured)
     if isinstance(captured, Success):
         return _json(capture_answer(captured.unwrap(), explain=explain))
     return _error(captured.failure())
@@ -391,6 +356,7 @@ async def site_key_preflight(request: Request[Any, Any, Any]) -> Response[bytes]
 
 def rendered_capture(captured: Result[CaptureReceipt, Problem], *, explain: bool = False) -> StoredAnswer:
     """A capture's answer as it is sent and recorded for an idempotency key (with `Decision` if `explain`)."""
+    note_capture(captured)
     if isinstance(captured, Success):
         return StoredAnswer(status=200, body=_encode(capture_answer(captured.unwrap(), explain=explain)))
     problem = captured.failure()
@@ -585,6 +551,8 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     baseline_route: bool = False,
     inbox: SQLInbox | None = None,
     public_url: str | None = None,
+    metrics: ServerMetrics | None = None,
+    metrics_route_served: bool = True,
 ) -> Litestar:
     """The Litestar app serving `engine`, authenticating callers with `keys`.
 
@@ -592,19 +560,21 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     adds `POST /bench/baseline`, which only decodes a capture body and answers a fixed body, for `make bench`.
     With an `inbox` (in the engine's own database) it also serves async capture: `/lead/capture`,
     `/lead/status` and `/lead/capture/metrics`. `public_url` is the address clients reach the server at,
-    which `UserByAccessKey.Get` tells them to call (R-L9); without it, each request's own Host.
+    which `UserByAccessKey.Get` tells them to call (R-L9); without it, each request's own Host. Every
+    request is logged and given an `X-Request-Id`; with `metrics` it is counted too, and `GET /metrics`
+    serves them unless `metrics_route_served` is false (they are served on a port of their own).
     """
     from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
     from leadcapture.entrypoints.authentication import AUTHENTICATION_ROUTES, public_host
     from leadcapture.entrypoints.lead_queries import LEAD_QUERY_ROUTES
 
-    writer = GroupCommitWriter(engine) if group_commit else None
+    writer = GroupCommitWriter(engine, metrics=metrics) if group_commit else None
     gate = Gate(
         keys,
         RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage),
         RateLimiter(site_rate_limit, storage_uri=limiter_storage, namespace="site-ip"),
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *(ASYNC_ROUTES if inbox is not None else ()),
             site_key_preflight,  # before the routes of its paths, so that it replaces the framework's OPTIONS
@@ -620,10 +590,11 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
             health,
             openapi,
             *([baseline] if baseline_route else []),
+            *([metrics_route] if metrics is not None and metrics_route_served else []),
         ],
         exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
         request_max_body_size=MAX_BODY_BYTES,
-        middleware=[_access_log_middleware, cors_middleware],
+        middleware=[cors_middleware],
         state=State(
             {
                 "engine": engine,
@@ -632,7 +603,8 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
                 "openapi": openapi_json(engine.schema, async_capture=inbox is not None),
                 "inbox": inbox,
                 "public_host": public_host(public_url) if public_url else None,
-                "acceptor": InboxAcceptor(engine, inbox) if inbox is not None else None,
+                "acceptor": InboxAcceptor(engine, inbox, metrics=metrics) if inbox is not None else None,
+                "metrics": metrics,
             },
         ),
         on_startup=[writer.start] if writer is not None else [],
@@ -640,6 +612,9 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
         openapi_config=None,  # the document is generated from the wire types: see leadcapture.entrypoints.openapi
         debug=False,
     )
+    # Outside the router and its error handling, so that the router's own 404s and 405s are observed too.
+    app.asgi_handler = observe_requests(app.asgi_handler, metrics)
+    return app
 
 
 def _preview_response(preview: Result[CaptureDecision, Problem]) -> Response[bytes]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import os
+import shutil
+import tempfile
 import threading
+from collections.abc import Callable
 from typing import Final
 
 import msgspec
@@ -19,6 +21,14 @@ from leadcapture.config import load_schema
 from leadcapture.core.schema import DEFAULT_SCHEMA
 from leadcapture.entrypoints.async_capture import InboxAcceptor
 from leadcapture.entrypoints.http import create_app
+from leadcapture.entrypoints.logs import LogFormat, configure_logging, uvicorn_log_config
+from leadcapture.entrypoints.metrics import (
+    MULTIPROCESS_ENV,
+    ServerMetrics,
+    multiprocess_directory,
+    serve_metrics,
+    supervisor_registry,
+)
 from leadcapture.entrypoints.ratelimit import RateLimit
 from leadcapture.entrypoints.worker import (
     DEFAULT_RETRY_SCHEDULE,
@@ -27,11 +37,14 @@ from leadcapture.entrypoints.worker import (
     parse_duration,
     run_workers,
 )
+from leadcapture.runtime import SystemClock
 from leadcapture.service import Engine
 
 SETTINGS_ENV: Final = "LEADCAPTURE_SERVE_SETTINGS"
 ACCEPT_FIRST_SECONDS: Final = 0.5
 """How long the in-process worker lets waiting async requests be accepted before its next round."""
+DEFAULT_SHUTDOWN_SECONDS: Final = 25
+"""How long a stopping server lets requests in flight finish: within the 30 s most supervisors wait (adr/0044)."""
 
 
 class ServeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -51,22 +64,19 @@ class ServeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     worker_concurrency: int = 1
     retry_delays: str = DEFAULT_RETRY_SCHEDULE
     keep_finished: str = "7d"
-
-
-def configure_logging() -> None:
-    """Access and error logs to stderr, one line per request, unless logging is configured already."""
-    root = logging.getLogger("leadcapture")
-    if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
-        root.propagate = False  # written once, here, not again by handlers the framework put on the root logger
+    log_format: LogFormat = "text"
+    metrics_route: bool = True
+    """Serve `GET /metrics` beside the API (off when the metrics have a port of their own)."""
+    metrics_port: int | None = None
+    """Serve the metrics on this port from this process (one process; several are summed by their supervisor)."""
+    metrics_host: str = "127.0.0.1"
+    shutdown_seconds: int = DEFAULT_SHUTDOWN_SECONDS
+    """How long requests in flight, then the in-process worker's round, may take when the server stops."""
 
 
 def build_app(settings: ServeSettings) -> Litestar:
     """The app over the database and schema config that `settings` name."""
-    configure_logging()
+    configure_logging(settings.log_format)
     schema = DEFAULT_SCHEMA
     if settings.config is not None:
         loaded = load_schema(settings.config)
@@ -76,6 +86,8 @@ def build_app(settings: ServeSettings) -> Litestar:
     store = open_store(settings.database)
     engine = Engine(store=store, schema=schema)
     inbox = SQLInbox(store)
+    metrics = ServerMetrics(inbox=inbox, now=engine.now)
+    metrics.watch_connections(store)
     app = create_app(
         engine=engine,
         keys=SQLKeyStore(settings.database),
@@ -86,12 +98,18 @@ def build_app(settings: ServeSettings) -> Litestar:
         baseline_route=settings.baseline_route,
         inbox=inbox,
         public_url=settings.public_url,
+        metrics=metrics,
+        metrics_route_served=settings.metrics_route,
     )
     if settings.worker:
         worker = worker_from_settings(engine, inbox, settings)
+        worker.metrics = metrics
         acceptor: InboxAcceptor = app.state.acceptor
         worker.before_round = lambda: acceptor.wait_quiet(ACCEPT_FIRST_SECONDS)
-        attach_worker(app, worker, settings.worker_concurrency)
+        attach_worker(app, worker, settings.worker_concurrency, finish_within=settings.shutdown_seconds)
+    if settings.metrics_port is not None:
+        attach_metrics_port(app, metrics, settings.metrics_host, settings.metrics_port)
+    app.on_shutdown.append(metrics.process_exiting)
     return app
 
 
@@ -105,8 +123,65 @@ def worker_from_settings(engine: Engine, inbox: SQLInbox, settings: ServeSetting
     )
 
 
-def attach_worker(app: Litestar, worker: CaptureWorker, concurrency: int) -> None:
-    """Run `worker` in a background thread while `app` serves, stopping it when the app shuts down."""
+def run_server(
+    settings: ServeSettings, *, host: str, port: int, workers: int, tls: tuple[str, str] | None = None
+) -> None:
+    """Serve `settings` with uvicorn on `host:port` until stopped (SIGTERM or Ctrl-C stop it gracefully).
+
+    `tls` (a PEM certificate chain file and its key file) serves HTTPS instead of HTTP.
+
+    With several `workers` (processes) their metrics are added up through prometheus_client's multiprocess
+    mode, in `PROMETHEUS_MULTIPROC_DIR` (a new folder removed on exit unless the environment names one),
+    and `--metrics-port` is served by this supervising process (adr/0042).
+    """
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    made_folder = None
+    stop_metrics = None
+    supervisor_store = None
+    if workers > 1:
+        if multiprocess_directory() is None:
+            made_folder = tempfile.mkdtemp(prefix="leadcapture-metrics-")
+            os.environ[MULTIPROCESS_ENV] = made_folder
+        if settings.metrics_port is not None:
+            supervisor_store = open_store(settings.database)
+            registry = supervisor_registry(SQLInbox(supervisor_store), SystemClock().now)
+            stop_metrics = serve_metrics(registry, settings.metrics_host, settings.metrics_port)
+            settings = msgspec.structs.replace(settings, metrics_port=None)
+    os.environ[SETTINGS_ENV] = msgspec.json.encode(settings).decode()
+    try:
+        uvicorn.run(
+            "leadcapture.entrypoints.serve:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            log_config=uvicorn_log_config(settings.log_format) or LOGGING_CONFIG,
+            access_log=False,
+            timeout_graceful_shutdown=settings.shutdown_seconds,
+            ssl_certfile=tls[0] if tls is not None else None,
+            ssl_keyfile=tls[1] if tls is not None else None,
+        )
+    finally:
+        if stop_metrics is not None:
+            stop_metrics()
+        if supervisor_store is not None:
+            supervisor_store.close()
+        if made_folder is not None:
+            shutil.rmtree(made_folder, ignore_errors=True)
+
+
+def attach_worker(
+    app: Litestar, worker: CaptureWorker, concurrency: int, *, finish_within: float = DEFAULT_SHUTDOWN_SECONDS
+) -> None:
+    """Run `worker` in a background thread while `app` serves, stopping it when the app shuts down.
+
+    On shutdown the worker finishes the round it is in (a round is one transaction) and starts no other; a
+    round that takes longer than `finish_within` seconds is left to roll back as the process exits, its
+    requests still pending for the next worker.
+    """
     stop = threading.Event()
     store = worker.inbox.store
     database_path = store.path if isinstance(store, SQLiteLeadStore) else None
@@ -123,7 +198,22 @@ def attach_worker(app: Litestar, worker: CaptureWorker, concurrency: int) -> Non
 
     def finish() -> None:
         stop.set()
-        runner.join(timeout=10)
+        runner.join(timeout=finish_within)
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(finish)
+
+
+def attach_metrics_port(app: Litestar, metrics: ServerMetrics, host: str, port: int) -> None:
+    """Serve `metrics` on `host:port` from when `app` starts until it has stopped."""
+    stoppers: list[Callable[[], None]] = []
+
+    def start() -> None:
+        stoppers.append(serve_metrics(metrics.scraped, host, port))
+
+    def finish() -> None:
+        for stop in stoppers:
+            stop()
 
     app.on_startup.append(start)
     app.on_shutdown.append(finish)

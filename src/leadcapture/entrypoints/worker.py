@@ -21,15 +21,20 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import msgspec
-from returns.result import Success
+from returns.result import Result, Success
 
 from leadcapture.adapters.inbox import ERROR, FAILURE, SUCCESS, QueuedRequest, SQLInbox
 from leadcapture.adapters.sql import SQLTransaction
+from leadcapture.core.decision import CaptureReceipt
+from leadcapture.core.problems import Problem
 from leadcapture.service import Engine
 from leadcapture.wire.leadsquared import error_envelope, success_envelope
+
+if TYPE_CHECKING:
+    from leadcapture.entrypoints.metrics import ServerMetrics
 
 log = logging.getLogger("leadcapture.worker")
 
@@ -91,8 +96,12 @@ class CaptureWorker:
         keep_finished: timedelta = DEFAULT_KEEP_FINISHED,
         poll_seconds: float = 0.05,
         before_round: Callable[[], object] | None = None,
+        metrics: ServerMetrics | None = None,
     ) -> None:
-        """A worker applying `inbox`'s requests with `engine` (whose store holds the inbox)."""
+        """A worker applying `inbox`'s requests with `engine` (whose store holds the inbox).
+
+        `metrics` counts the captures it applies or rejects, and the retries and given-up requests.
+        """
         if batch_size < 1:
             msg = "batch_size must be at least 1"
             raise ValueError(msg)
@@ -104,6 +113,7 @@ class CaptureWorker:
         self.poll_seconds = poll_seconds
         self.before_round = before_round
         """Called before each round of `run`: the server's acceptor lets a burst in first."""
+        self.metrics = metrics
         self._one_at_a_time = 0
         """Rounds left to claim single requests, after a batch met a fault."""
 
@@ -115,8 +125,7 @@ class CaptureWorker:
         try:
             with self.inbox.store.transaction() as tx:
                 claimed = self.inbox.claim_in(tx, now=self.engine.now(), limit=limit)
-                for request in claimed:
-                    self._apply_in(tx, request)
+                applied = [self._apply_in(tx, request) for request in claimed]
         except Exception as exc:
             if len(claimed) == 1:
                 self._charge(claimed[0], exc)
@@ -126,20 +135,25 @@ class CaptureWorker:
                 self._one_at_a_time = len(claimed)
                 return 0
             raise
+        if self.metrics is not None:  # counted once committed: a round that rolled back is applied again
+            for captured in applied:
+                self.metrics.applied_async(captured)
         return len(claimed)
 
-    def _apply_in(self, tx: SQLTransaction, request: QueuedRequest) -> None:
+    def _apply_in(self, tx: SQLTransaction, request: QueuedRequest) -> Result[CaptureReceipt, Problem]:
+        """Apply `request` in `tx` and mark it finished; what the capture gave (a system fault raises)."""
         captured = self.engine.capture_in(tx, request.body, request.behavior)
         now = self.engine.now()
         if isinstance(captured, Success):
             body = _encode(success_envelope(captured.unwrap()))
             self.inbox.finish_in(tx, request, status=SUCCESS, reason=None, message=body, now=now)
-            return
+            return captured
         problem = captured.failure()
         if problem.status >= 500:  # noqa: PLR2004 - the server-fault range: not the request's fault
             raise SystemFaultError(problem.message)
         body = _encode(error_envelope(problem))
         self.inbox.finish_in(tx, request, status=FAILURE, reason=problem.message, message=body, now=now)
+        return captured
 
     def _charge(self, request: QueuedRequest, fault: Exception) -> None:
         """Record a system fault on `request`: due again after its next delay, or ERROR after the last."""
@@ -150,9 +164,13 @@ class CaptureWorker:
             if request.attempts < len(self.retry_delays):
                 due = now + self.retry_delays[request.attempts]
                 self.inbox.retry_in(tx, request, due=due, reason=reason)
+                gave_up = False
             else:
                 reason = f"{reason}; gave up after {request.attempts + 1} attempts"
                 self.inbox.finish_in(tx, request, status=ERROR, reason=reason, message=None, now=now)
+                gave_up = True
+        if self.metrics is not None:
+            (self.metrics.inbox_given_up if gave_up else self.metrics.inbox_retries).inc()
 
     def drain(self) -> int:
         """Apply requests until none is due; how many rounds' worth were handled."""
