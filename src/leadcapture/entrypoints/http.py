@@ -36,6 +36,7 @@ from leadcapture.core.visits import VisitDecision, VisitedLead, decide_visit
 from leadcapture.entrypoints.group_commit import GroupCommitWriter
 from leadcapture.entrypoints.openapi import OPENAPI_PATH, openapi_json
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
+from leadcapture.entrypoints.tracker import TRACKER_ROUTES
 from leadcapture.keys import ApiKey, secret_matches
 from leadcapture.normalize import STANDARD_NORMALIZER
 from leadcapture.ports import KeyStore
@@ -491,6 +492,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     return Litestar(
         route_handlers=[
             *(ASYNC_ROUTES if inbox is not None else ()),
+            *TRACKER_ROUTES,
             lead_capture,
             get_by_id,
             get_by_email,
