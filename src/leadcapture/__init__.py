@@ -20,6 +20,7 @@ from leadcapture.client import (
     LeadCaptureError,
     MandatoryAttributeMissing,
     RateLimited,
+    UnauthorizedAccess,
     UnknownAttribute,
 )
 from leadcapture.core.decide import NewIds, decide_capture
@@ -126,6 +127,7 @@ __all__ = [
     "SystemClock",
     "Transport",
     "UUID7Factory",
+    "UnauthorizedAccess",
     "UnknownAttribute",
     "Update",
     "UpdateBehavior",

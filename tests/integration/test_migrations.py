@@ -17,10 +17,14 @@ from sqlalchemy import create_engine, inspect
 
 from leadcapture import Engine
 from leadcapture.adapters import open_store
+from leadcapture.adapters.keystore import SQLKeyStore
 from leadcapture.adapters.migrate import current_revision, sqlalchemy_url, upgrade
 from leadcapture.adapters.postgres import PostgresLeadStore
 from leadcapture.adapters.sqlite import MMAP_SIZE, SQLiteLeadStore
 from leadcapture.adapters.tables import metadata
+from leadcapture.keys import ALL_SCOPES
+
+LATEST_REVISION = "0003"
 
 
 def _differences(url: str) -> list[object]:
@@ -36,14 +40,14 @@ def test_sqlite_migration_matches_the_table_definition(sqlite_path: Path) -> Non
     """After `upgrade`, a SQLite database has every table, column and index of tables.py and nothing else."""
     url = f"sqlite:///{sqlite_path}"
     upgrade(url)
-    assert current_revision(url) == "0002"
+    assert current_revision(url) == LATEST_REVISION
     assert _differences(url) == []
 
 
 def test_postgres_migration_matches_the_table_definition(postgres_url: str) -> None:
     """After `upgrade`, a PostgreSQL database has every table, column and index of tables.py and nothing else."""
     upgrade(postgres_url)
-    assert current_revision(postgres_url) == "0002"
+    assert current_revision(postgres_url) == LATEST_REVISION
     assert _differences(postgres_url) == []
 
 
@@ -64,7 +68,7 @@ def test_upgrade_twice_is_harmless(sqlite_path: Path) -> None:
     url = f"sqlite:///{sqlite_path}"
     upgrade(url)
     upgrade(url)
-    assert current_revision(url) == "0002"
+    assert current_revision(url) == LATEST_REVISION
 
 
 def test_db_upgrade_command_creates_the_schema(sqlite_path: Path) -> None:
@@ -78,8 +82,8 @@ def test_db_upgrade_command_creates_the_schema(sqlite_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "revision 0002" in done.stdout
-    assert current_revision(url) == "0002"
+    assert f"revision {LATEST_REVISION}" in done.stdout
+    assert current_revision(url) == LATEST_REVISION
 
 
 def test_open_store_picks_the_store_from_the_url(sqlite_path: Path, postgres_url: str) -> None:
@@ -89,7 +93,7 @@ def test_open_store_picks_the_store_from_the_url(sqlite_path: Path, postgres_url
     try:
         assert isinstance(sqlite_store, SQLiteLeadStore)
         assert isinstance(postgres_store, PostgresLeadStore)
-        assert current_revision(postgres_url) == "0002"
+        assert current_revision(postgres_url) == LATEST_REVISION
     finally:
         sqlite_store.close()
         postgres_store.close()
@@ -142,3 +146,28 @@ def test_a_store_opening_a_new_file_waits_for_the_journal_mode_change(sqlite_pat
     assert isinstance(receipt, Success), receipt
     with closing(sqlite3.connect(sqlite_path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_K1_a_key_made_before_scopes_existed_keeps_every_scope(
+    database: str, sqlite_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """R-K1: a key stored at revision 0002 (no scopes) has all four scopes after the upgrade, as a secret key."""
+    url = f"sqlite:///{sqlite_path}" if database == "sqlite" else request.getfixturevalue("postgres_url")
+    upgrade(url, "0002")
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO api_keys (access_key, name, secret_hash, created_on) VALUES ('lcold', 'old', 'h', 1)"
+            )
+    finally:
+        engine.dispose()
+    upgrade(url)
+    keys = SQLKeyStore(url)
+    try:
+        old = keys.find_key("lcold")
+    finally:
+        keys.close()
+    assert old is not None
+    assert (old.scopes, old.site, old.origins) == (ALL_SCOPES, False, ())

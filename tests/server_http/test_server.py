@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random  # noqa: TID251 - seeded random bodies, the same on every run
-import sqlite3
 from pathlib import Path
 from typing import Final
 
@@ -17,6 +16,7 @@ from tests.support.api import (
     capture_at_once,
     capture_body,
     leads_by_email,
+    table_rows,
 )
 from tests.support.server import RunningServer, start_server
 
@@ -335,7 +335,7 @@ def test_V1_a_body_whose_content_type_is_not_json_is_400_and_writes_nothing(
     """R-V1: a well-formed JSON body sent as another media type is a 400 MXInvalidInputException, nothing written."""
     email = "plain@example.com"
     body = capture_body(EmailAddress=email) if path != VISIT else json.dumps({"PageURL": "https://a.example/"}).encode()
-    before = {table: _table_rows(server, table) for table in ("leads", "visitors", "visits", "capture_inbox")}
+    before = {table: table_rows(server, table) for table in ("leads", "visitors", "visits", "capture_inbox")}
     with server.client() as client:
         answer = client.post(path, content=body, headers={"Content-Type": content_type})
         assert answer.status_code == 400
@@ -343,7 +343,7 @@ def test_V1_a_body_whose_content_type_is_not_json_is_400_and_writes_nothing(
         shown = content_type.split(";", maxsplit=1)[0] or "(empty)"
         assert answer.json()["ExceptionMessage"] == f"Content-Type must be application/json, not {shown}"
         assert leads_by_email(client, email) == []
-    assert {table: _table_rows(server, table) for table in before} == before
+    assert {table: table_rows(server, table) for table in before} == before
 
 
 @pytest.mark.parametrize(
@@ -362,9 +362,3 @@ def test_V1_json_with_or_without_charset_and_a_body_without_content_type_are_acc
         assert answer.status_code == 200, answer.text
         assert [lead["EmailAddress"] for lead in leads_by_email(client, email)] == [email.lower()]
 
-
-def _table_rows(server: RunningServer, table: str) -> int:
-    """How many rows `table` of the server's SQLite database holds."""
-    with sqlite3.connect(server.database_file) as connection:
-        (count,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -124,3 +125,10 @@ def wait_until_final(client: httpx.Client, request_ids: list[str], timeout: floa
             assert not pending, [done[rid] for rid in pending[:3]]
             return done
         time.sleep(0.2)
+
+
+def table_rows(server: RunningServer, table: str) -> int:
+    """How many rows `table` of the server's SQLite database holds."""
+    with sqlite3.connect(server.database_file) as connection:
+        (count,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(count)

@@ -51,8 +51,11 @@ class RunningServer:
         """An HTTP client to this server sending `keys` (by default the printed key) as query parameters."""
         return httpx.Client(base_url=self.base_url, params=keys or self.keys, timeout=30)
 
-    def issue_key(self, name: str) -> dict[str, str]:
-        """Another access key, made by `leadcapture keys create` on this server's database, as query parameters."""
+    def issue_key(self, name: str, *options: str) -> dict[str, str]:
+        """Another access key, made by `leadcapture keys create --name NAME OPTIONS` on this server's database.
+
+        As query parameters: `accessKey`, and `secretKey` unless it is a site key (`--site`), which has none.
+        """
         made = subprocess.run(
             [
                 sys.executable,
@@ -65,6 +68,7 @@ class RunningServer:
                 "--name",
                 name,
                 "--json",
+                *options,
             ],
             capture_output=True,
             text=True,
@@ -72,7 +76,10 @@ class RunningServer:
             timeout=120,
         )
         issued = json.loads(made.stdout)
-        return {"accessKey": issued["AccessKey"], "secretKey": issued["SecretKey"]}
+        keys = {"accessKey": issued["AccessKey"]}
+        if "SecretKey" in issued:
+            keys["secretKey"] = issued["SecretKey"]
+        return keys
 
     def stop(self) -> None:
         """Stop the server and wait for it."""

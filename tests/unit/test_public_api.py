@@ -69,6 +69,7 @@ PUBLIC_NAMES = [
     "SystemClock",
     "Transport",
     "UUID7Factory",
+    "UnauthorizedAccess",
     "UnknownAttribute",
     "Update",
     "UpdateBehavior",

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Row
 from leadcapture.adapters.dbapi import from_micros, to_micros
 from leadcapture.adapters.migrate import sqlalchemy_url
 from leadcapture.adapters.tables import api_keys
-from leadcapture.keys import ApiKey
+from leadcapture.keys import ApiKey, Scope
 
 
 class SQLKeyStore:
@@ -39,6 +39,9 @@ class SQLKeyStore:
                     secret_hash=key.secret_hash,
                     created_on=to_micros(key.created_on),
                     revoked_on=to_micros(key.revoked_on) if key.revoked_on else None,
+                    scopes=",".join(sorted(key.scopes)),
+                    site=key.site,
+                    origins="\n".join(key.origins),
                 ),
             )
 
@@ -90,4 +93,7 @@ def _key_from_row(row: Row[tuple[object, ...]]) -> ApiKey:
         secret_hash=str(values["secret_hash"]),
         created_on=from_micros(int(values["created_on"])),
         revoked_on=from_micros(int(revoked)) if revoked is not None else None,
+        scopes=frozenset(Scope(name) for name in str(values["scopes"]).split(",") if name),
+        site=bool(values["site"]),
+        origins=tuple(origin for origin in str(values["origins"]).split("\n") if origin),
     )

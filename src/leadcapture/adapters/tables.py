@@ -109,6 +109,11 @@ api_keys: Final = Table(
     Column("secret_hash", String(200), nullable=False),
     Column("created_on", BigInteger, nullable=False),
     Column("revoked_on", BigInteger, nullable=True),
+    # R-K1: comma-separated scope names; keys made before scopes existed have all four (migration 0003).
+    Column("scopes", String(100), nullable=False),
+    # R-K3: a site key has no secret (secret_hash is empty) and the origins it is good for, one per line.
+    Column("site", Boolean, nullable=False),
+    Column("origins", Text, nullable=False),
 )
 
 idempotency_records: Final = Table(

@@ -13,6 +13,7 @@ from leadcapture.client.errors import (
     RateLimited,
     ServerBusy,
     ServerError,
+    UnauthorizedAccess,
     UnexpectedAnswer,
     UnknownAttribute,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "RateLimited",
     "ServerBusy",
     "ServerError",
+    "UnauthorizedAccess",
     "UnexpectedAnswer",
     "UnknownAttribute",
     "encode_attributes",

@@ -9,6 +9,7 @@ LeadCaptureError
     ├── MandatoryAttributeMissing       MXMandatoryAttributeMissingException
     ├── DuplicateEntry                  MXDuplicateEntryException (409)
     ├── InvalidAccessDetails            MXInvalidAccessDetailsException (401)
+    ├── UnauthorizedAccess              MXUnAuthorizedAccessException (403: the key's scopes or origins)
     ├── RateLimited                     MXAPIRateLimitExceededException (429)
     ├── NotFound                        MXNotFoundException (404)
     ├── ServerBusy                      MXServerBusyException (503)
@@ -73,6 +74,10 @@ class InvalidAccessDetails(ApiError):  # noqa: N818 - named after what the API a
     """The access key or secret key is wrong or revoked (R-H3)."""
 
 
+class UnauthorizedAccess(ApiError):  # noqa: N818 - named after what the API answered, as LeadSquared names it
+    """The key is valid but may not make this call: a scope it lacks, or a site key's limits (R-K2, R-K3)."""
+
+
 class RateLimited(ApiError):  # noqa: N818 - named after what the API answered, as LeadSquared names it
     """Over the API's rate limit, still after the transport's retries (R-H4)."""
 
@@ -95,6 +100,7 @@ ERRORS_BY_TYPE: Final[dict[str, type[ApiError]]] = {
     ExceptionType.MANDATORY_MISSING: MandatoryAttributeMissing,
     ExceptionType.DUPLICATE_ENTRY: DuplicateEntry,
     ExceptionType.INVALID_ACCESS: InvalidAccessDetails,
+    ExceptionType.UNAUTHORIZED: UnauthorizedAccess,
     ExceptionType.RATE_LIMITED: RateLimited,
     ExceptionType.NOT_FOUND: NotFound,
     ExceptionType.BUSY: ServerBusy,

@@ -71,6 +71,7 @@ class ExceptionType(enum.StrEnum):
     MANDATORY_MISSING = "MXMandatoryAttributeMissingException"
     DUPLICATE_ENTRY = "MXDuplicateEntryException"
     INVALID_ACCESS = "MXInvalidAccessDetailsException"
+    UNAUTHORIZED = "MXUnAuthorizedAccessException"
     RATE_LIMITED = "MXAPIRateLimitExceededException"
     NOT_FOUND = "MXNotFoundException"
     SERVER_ERROR = "MXInternalServerErrorException"

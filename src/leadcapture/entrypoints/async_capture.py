@@ -26,6 +26,8 @@ from leadcapture.core.names import ExceptionType
 from leadcapture.core.problems import Problem
 from leadcapture.core.request import coerce_attributes, parse_behavior
 from leadcapture.entrypoints.http import (
+    ASYNC_CAPTURE_ACCESS,
+    READ_ACCESS,
     ApiError,
     _admit,
     _engine,
@@ -240,7 +242,7 @@ def _settle(
 @post("/lead/capture", status_code=200)
 async def async_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Accept a Lead.Capture body for later (R-Q1): 200 with a RequestID once it is durably stored."""
-    caller = await _admit(request)
+    caller = await _admit(request, ASYNC_CAPTURE_ACCESS)
     acceptor: InboxAcceptor = request.app.state.acceptor
     body = await json_body(request)
     behavior = _query(request).get("leadupdatebehavior")
@@ -259,7 +261,7 @@ async def async_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get("/lead/status")
 async def async_status(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Where an accepted request stands (R-Q2): In-Queue, Success, FAILURE or ERROR, with its answer."""
-    caller = await _admit(request)
+    caller = await _admit(request, READ_ACCESS)
     request_id = _query(request).get("requestid", "").strip().lower()
     inbox = _inbox(request)
     status = await anyio.to_thread.run_sync(inbox.status, request_id, caller.access_key) if request_id else None
@@ -284,7 +286,7 @@ async def async_status(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get("/lead/capture/metrics")
 async def async_metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The inbox's backlog (R-Q6): pending requests, the oldest one's wait, and requests done per minute."""
-    await _admit(request)
+    await _admit(request, READ_ACCESS)
     engine = _engine(request)
     metrics = await anyio.to_thread.run_sync(_inbox(request).metrics, engine.now())
     return _json(

@@ -18,7 +18,7 @@ import typer
 from returns.result import Failure
 
 from leadcapture.adapters import DEFAULT_DATABASE_URL
-from leadcapture.keys import IssuedKey
+from leadcapture.keys import ApiKey, IssuedKey
 
 if TYPE_CHECKING:
     from leadcapture.client import LeadCaptureClient
@@ -66,15 +66,41 @@ def db_current(database: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
 
 
 @keys_app.command("create")
-def keys_create(
+def keys_create(  # noqa: PLR0913, PLR0917 - one option per property of the key, as Typer declares them
     name: Annotated[str, typer.Option("--name", help="Who or what the key is for.")],
     database: DatabaseOption = DEFAULT_DATABASE_URL,
     as_json: JsonOption = False,
+    scope: Annotated[
+        str | None,
+        typer.Option("--scope", help="Comma-separated: capture, activity, read, visit (default: all four)."),
+    ] = None,
+    site: Annotated[
+        bool, typer.Option("--site", help="A public key for web pages: no secret, capture and visit only.")
+    ] = False,
+    origins: Annotated[
+        list[str] | None,
+        typer.Option("--origin", help="With --site: an origin whose pages may use the key; repeatable."),
+    ] = None,
 ) -> None:
-    """Create an access key and print it with its secret; the secret is shown only this once."""
-    issued = _create_key(database, name)
+    """Create an access key and print it with its secret (shown only this once); a site key has no secret."""
+    from leadcapture.keys import ALL_SCOPES, SITE_SCOPES, issue_key, issue_site_key, parse_scopes
+
+    try:
+        scopes = parse_scopes(scope) if scope is not None else (SITE_SCOPES if site else ALL_SCOPES)
+        now = datetime.now(UTC)
+        if site:
+            stored, issued = issue_site_key(name, now=now, origins=tuple(origins or ()), scopes=scopes)
+        elif origins:
+            raise ValueError("--origin is for site keys: add --site")
+        else:
+            stored, issued = issue_key(name, now=now, scopes=scopes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    _store_key(database, stored)
     if as_json:
         typer.echo(msgspec.json.encode(issued).decode())
+    elif issued.secret_key is None:
+        typer.echo(f"AccessKey: {issued.access_key}")
     else:
         typer.echo(f"AccessKey: {issued.access_key}\nSecretKey: {issued.secret_key}")
 
@@ -93,15 +119,19 @@ def keys_list(database: DatabaseOption = DEFAULT_DATABASE_URL, as_json: JsonOpti
             "Name": key.name,
             "CreatedOn": key.created_on.isoformat(),
             "Revoked": key.revoked_on is not None,
+            "Scopes": sorted(key.scopes),
+            "Site": key.site,
+            "Origins": list(key.origins),
         }
         for key in keys
     ]
     if as_json:
         typer.echo(msgspec.json.encode(rows).decode())
         return
-    for row in rows:
-        state = "revoked" if row["Revoked"] else "active"
-        typer.echo(f"{row['AccessKey']}  {state:7}  {row['Name']}")
+    for key in keys:
+        state = "revoked" if key.revoked_on is not None else "active"
+        kind = f"site {' '.join(key.origins)}" if key.site else "secret"
+        typer.echo(f"{key.access_key}  {state:7}  {','.join(sorted(key.scopes)):28}  {key.name}  ({kind})")
 
 
 @keys_app.command("revoke")
@@ -306,6 +336,9 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     rate_limit: Annotated[str, typer.Option("--rate-limit", help="Requests per key, as N/Ws (25/5s).")] = "25/5s",
+    site_rate_limit: Annotated[
+        str, typer.Option("--site-rate-limit", help="Requests per client IP with a site key, as N/Ws (30/60s).")
+    ] = "30/60s",
     rate_limit_storage: Annotated[
         str,
         typer.Option("--rate-limit-storage", help="memory:// for one process, redis://host:port for several."),
@@ -332,10 +365,11 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     from leadcapture.entrypoints.serve import SETTINGS_ENV, ServeSettings
     from leadcapture.extras import require_extras_for
 
-    try:
-        RateLimit.parse(rate_limit)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--rate-limit") from exc
+    for option, limit in (("--rate-limit", rate_limit), ("--site-rate-limit", site_rate_limit)):
+        try:
+            RateLimit.parse(limit)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=option) from exc
     # Checked here, in the one process: a server worker process would only log a traceback.
     require_extras_for(database=database, rate_limit_storage=rate_limit_storage)
     if config is not None:
@@ -350,6 +384,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     settings = ServeSettings(
         database=database,
         rate_limit=rate_limit,
+        site_rate_limit=site_rate_limit,
         rate_limit_storage=rate_limit_storage,
         config=config,
         group_commit=group_commit,
@@ -420,16 +455,21 @@ def _bad_config(message: str) -> None:
 
 
 def _create_key(database: str, name: str) -> IssuedKey:
-    from leadcapture.adapters.keystore import SQLKeyStore
-    from leadcapture.adapters.migrate import upgrade
     from leadcapture.keys import issue_key
 
-    upgrade(database)
     stored, issued = issue_key(name, now=datetime.now(UTC))
-    store = SQLKeyStore(database)
-    store.add_key(stored)
-    store.close()
+    _store_key(database, stored)
     return issued
+
+
+def _store_key(database: str, key: ApiKey) -> None:
+    from leadcapture.adapters.keystore import SQLKeyStore
+    from leadcapture.adapters.migrate import upgrade
+
+    upgrade(database)
+    store = SQLKeyStore(database)
+    store.add_key(key)
+    store.close()
 
 
 def _attributes(file: Path | None, pairs: list[str]) -> dict[str, Any] | list[Any]:

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import anyio.to_thread
 import msgspec
-from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar import HttpMethod, Litestar, MediaType, Request, Response, get, post, route
 from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
@@ -27,17 +27,19 @@ from returns.result import Failure, Result, Success
 
 from leadcapture.adapters.inbox import SQLInbox
 from leadcapture.core.decision import CaptureDecision, CaptureReceipt
-from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
+from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType, UpdateBehavior
 from leadcapture.core.problems import Problem, invalid_input
 from leadcapture.core.request import RawAttribute
 from leadcapture.core.schema import FieldSpec
 from leadcapture.core.values import match_key
 from leadcapture.core.visits import VisitDecision, VisitedLead, decide_visit
+from leadcapture.entrypoints.cors import allow_origin, cors_middleware, preflight_headers
 from leadcapture.entrypoints.group_commit import GroupCommitWriter
 from leadcapture.entrypoints.openapi import OPENAPI_PATH, openapi_json
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
 from leadcapture.entrypoints.tracker import TRACKER_ROUTES
-from leadcapture.keys import ApiKey, secret_matches
+from leadcapture.keys import ApiKey, parse_origin, secret_matches
+from leadcapture.keys import Scope as KeyScope
 from leadcapture.normalize import STANDARD_NORMALIZER
 from leadcapture.ports import KeyStore
 from leadcapture.service import Engine, IdempotentAnswer, StoredAnswer, answer_for
@@ -63,6 +65,9 @@ log = logging.getLogger("leadcapture.http")
 access_log = logging.getLogger("leadcapture.access")
 
 BASE: Final = "/v2/LeadManagement.svc"
+VISIT_PATH: Final = "/v2/WebTracking.svc/Visit"
+SITE_RATE_LIMIT: Final = RateLimit(amount=30, seconds=60)
+"""Requests per client IP address with a site key (R-K3), besides the key's own limit."""
 MAX_BODY_BYTES: Final = 1024 * 1024
 _encode = msgspec.json.Encoder().encode
 
@@ -173,13 +178,35 @@ _RECENT_KEY_SECONDS: Final = 1.0
 _RECENT_KEYS_KEPT: Final = 10_000
 
 
-class Gate:
-    """Checks a request's keys (R-H3) and its caller's rate limit (R-H4)."""
+class Access(msgspec.Struct, frozen=True, kw_only=True):
+    """What a route asks of the key that calls it (R-K2): the scopes it needs, and whether a site key may call."""
 
-    def __init__(self, keys: KeyStore, limiter: RateLimiter) -> None:
-        """Authenticate against `keys`, limit with `limiter`."""
+    needs: frozenset[KeyScope]
+    site_keys: bool = False
+    """Whether a site key (R-K3) may call the route: only captures and visits, never a read."""
+
+
+CAPTURE_ACCESS: Final = Access(needs=frozenset({KeyScope.CAPTURE, KeyScope.ACTIVITY}), site_keys=True)
+"""Lead.Capture: it writes a lead and posts an activity (a site key needs only `capture`)."""
+ASYNC_CAPTURE_ACCESS: Final = Access(needs=frozenset({KeyScope.CAPTURE, KeyScope.ACTIVITY}))
+READ_ACCESS: Final = Access(needs=frozenset({KeyScope.READ}))
+VISIT_ACCESS: Final = Access(needs=frozenset({KeyScope.VISIT}), site_keys=True)
+_SITE_KEYS_NEVER: Final = ("dryrun", "explain")
+"""Query parameters that would show a site key's caller what is stored (R-K3)."""
+
+
+def _unauthorized(message: str, rule: str = "R-K2") -> ApiError:
+    return ApiError(Problem(exception_type=ExceptionType.UNAUTHORIZED, message=message, status=403, rule=rule))
+
+
+class Gate:
+    """Checks a request's keys (R-H3), their scopes and origins (R-K), and its caller's rate limits (R-H4)."""
+
+    def __init__(self, keys: KeyStore, limiter: RateLimiter, site_limiter: RateLimiter | None = None) -> None:
+        """Authenticate against `keys`, limit each key with `limiter` and each site visitor's IP with `site_limiter`."""
         self._keys = keys
         self._limiter = limiter
+        self._site_limiter = site_limiter or RateLimiter(SITE_RATE_LIMIT, storage_uri="memory://")
         self._recent: dict[str, tuple[float, ApiKey]] = {}
 
     async def _find_key(self, access_key: str) -> ApiKey | None:
@@ -198,23 +225,61 @@ class Gate:
             self._recent[access_key] = (now, key)
         return key
 
-    async def admit(self, request: Request[Any, Any, Any]) -> ApiKey:
-        """The caller's key; raises ApiError 401 for bad keys and 429 over the limit."""
+    async def site_key_allows(self, access_key: str, origin: str) -> bool:
+        """Whether `access_key` is a live site key listing `origin` (a CORS preflight's question)."""
+        key = await self._find_key(access_key)
+        return key is not None and key.site and key.revoked_on is None and _origin_listed(key, origin)
+
+    async def admit(self, request: Request[Any, Any, Any], access: Access) -> ApiKey:
+        """The caller's key; raises ApiError 401 for bad keys, 403 beyond the key's reach, 429 over a limit."""
         query = _query(request)
-        access = query.get("accesskey") or request.headers.get("x-lsq-accesskey")
+        access_key = query.get("accesskey") or request.headers.get("x-lsq-accesskey")
         secret = query.get("secretkey") or request.headers.get("x-lsq-secretkey")
-        if not access or not secret:
+        if not access_key:
             raise ApiError(INVALID_ACCESS)
-        key = await self._find_key(access)
-        if key is None or not secret_matches(key, secret):
+        key = await self._find_key(access_key)
+        if key is None or key.revoked_on is not None:
             raise ApiError(INVALID_ACCESS)
+        if key.site:
+            self._admit_site_key(request, key, access, query, secret=secret)
+            await self._count(self._site_limiter, f"ip:{request.client.host if request.client else '-'}")
+        else:
+            if not secret or not secret_matches(key, secret):
+                raise ApiError(INVALID_ACCESS)
+            missing = access.needs - key.scopes
+            if missing:
+                raise _unauthorized(f"The key lacks the {_scope_names(missing)} this API needs")
         _caller.get([None])[0] = key.name
-        if self._limiter.in_process:
-            retry_after = self._limiter.hit(key.access_key)
+        await self._count(self._limiter, key.access_key)
+        return key
+
+    def _admit_site_key(
+        self, request: Request[Any, Any, Any], key: ApiKey, access: Access, query: dict[str, str], *, secret: str | None
+    ) -> None:
+        """R-K3: no secret, only captures and visits from a listed origin, never a dry run or an explanation."""
+        if secret:
+            raise _unauthorized("A site key is public and takes no secret key; call with a secret key instead", "R-K3")
+        if not access.site_keys:
+            raise _unauthorized("A site key may only capture leads and record visits", "R-K3")
+        refused = [name for name in _SITE_KEYS_NEVER if query.get(name, "").casefold() == "true"]
+        if refused:
+            raise _unauthorized("A site key gets no dry runs or explanations", "R-K3")
+        origin = request.headers.get("origin")
+        if origin is None or not _origin_listed(key, origin):
+            raise _unauthorized(f"Origin {origin or '(none)'} is not allowed for this site key", "R-K3")
+        missing = access.needs - {KeyScope.ACTIVITY} - key.scopes
+        if missing:
+            raise _unauthorized(f"The key lacks the {_scope_names(missing)} this API needs")
+        allow_origin(origin)
+
+    async def _count(self, limiter: RateLimiter, caller: str) -> None:
+        """Count one request of `caller` on `limiter`; raises ApiError 429 with Retry-After over its limit."""
+        if limiter.in_process:
+            retry_after = limiter.hit(caller)
         else:  # a round trip to Redis: off the event loop
-            retry_after = await anyio.to_thread.run_sync(self._limiter.hit, key.access_key)
+            retry_after = await anyio.to_thread.run_sync(limiter.hit, caller)
         if retry_after is not None:
-            limit = self._limiter.limit
+            limit = limiter.limit
             problem = Problem(
                 exception_type=ExceptionType.RATE_LIMITED,
                 message=f"API calls exceeded the limit of {limit.amount} in {limit.seconds} second(s)",
@@ -222,12 +287,23 @@ class Gate:
                 rule="R-H4",
             )
             raise ApiError(problem, headers={"Retry-After": str(retry_after)})
-        return key
 
 
-async def _admit(request: Request[Any, Any, Any]) -> ApiKey:
+def _origin_listed(key: ApiKey, origin: str) -> bool:
+    try:
+        return parse_origin(origin) in key.origins
+    except ValueError:
+        return False
+
+
+def _scope_names(scopes: frozenset[KeyScope]) -> str:
+    names = " and ".join(f"'{scope}'" for scope in sorted(scopes))
+    return f"{names} scope{'s' if len(scopes) > 1 else ''}"
+
+
+async def _admit(request: Request[Any, Any, Any], access: Access) -> ApiKey:
     gate: Gate = request.app.state.gate
-    return await gate.admit(request)
+    return await gate.admit(request, access)
 
 
 _JSON_MEDIA_TYPE: Final = re.compile(r"application/(?:[\w.+-]+\+)?json", re.IGNORECASE)
@@ -261,11 +337,13 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     answer without capturing again; the same key with another body is a 400. With `explain=true` a
     successful answer also carries the decision it applied (adr/0036).
     """
-    caller = await _admit(request)
+    caller = await _admit(request, CAPTURE_ACCESS)
     engine = _engine(request)
     query = _query(request)
     body = await json_body(request)
     behavior = query.get("leadupdatebehavior")
+    if caller.site:
+        behavior = site_key_behavior(behavior)
     if query.get("dryrun", "").casefold() == "true":
         preview = await anyio.to_thread.run_sync(engine.preview, body, behavior)
         return _preview_response(preview)
@@ -281,6 +359,35 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     if isinstance(captured, Success):
         return _json(capture_answer(captured.unwrap(), explain=explain))
     return _error(captured.failure())
+
+
+def site_key_behavior(asked: str | None) -> str | None:
+    """A site key's LeadUpdateBehavior (R-K3): at most UpdateOnlyEmptyFields, DoNotUpdate when asked.
+
+    A stranger who knows someone's email must not overwrite that lead from a public page, so a behaviour
+    that would change filled fields becomes UpdateOnlyEmptyFields. A value that is no behaviour is passed
+    on unchanged, to be refused as for any key (R-V6).
+    """
+    if asked is None:
+        return UpdateBehavior.UPDATE_ONLY_EMPTY_FIELDS.value
+    known = {behavior.value.casefold(): behavior for behavior in UpdateBehavior}
+    chosen = known.get(asked.strip().casefold())
+    if chosen is None:
+        return asked
+    if chosen is UpdateBehavior.DO_NOT_UPDATE:
+        return chosen.value
+    return UpdateBehavior.UPDATE_ONLY_EMPTY_FIELDS.value
+
+
+@route([f"{BASE}/Lead.Capture", VISIT_PATH], http_method=[HttpMethod.OPTIONS], include_in_schema=False)
+async def site_key_preflight(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """A browser's CORS preflight: 204 with the CORS headers for an origin the site key lists, else 403 (R-K3)."""
+    origin = request.headers.get("origin")
+    access_key = _query(request).get("accesskey")
+    gate: Gate = request.app.state.gate
+    if origin and access_key and await gate.site_key_allows(access_key, origin):
+        return Response(b"", status_code=204, headers=preflight_headers(origin))
+    raise _unauthorized(f"Origin {origin or '(none)'} is not allowed for this site key", "R-K3")
 
 
 def rendered_capture(captured: Result[CaptureReceipt, Problem], *, explain: bool = False) -> StoredAnswer:
@@ -322,7 +429,7 @@ async def _capture_once(  # noqa: PLR0913 - the request's parts, passed on uncha
 @get(f"{BASE}/Leads.GetById")
 async def get_by_id(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The lead with this id, as a one-element array, or `[]`."""
-    await _admit(request)
+    await _admit(request, READ_ACCESS)
     lead_id = _query(request).get("id", "").strip().lower()
     lead = await anyio.to_thread.run_sync(_engine(request).store.get_lead, lead_id) if lead_id else None
     return _json([flat_lead(lead)] if lead is not None else [])
@@ -331,7 +438,7 @@ async def get_by_id(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get(f"{BASE}/Leads.GetByEmailaddress")
 async def get_by_email(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The leads with this email address, compared case-insensitively (R-N1)."""
-    await _admit(request)
+    await _admit(request, READ_ACCESS)
     email = _query(request).get("emailaddress", "").strip()
     key = match_key(DataType.EMAIL, email)
     leads = await anyio.to_thread.run_sync(_engine(request).store.find_leads, EMAIL, key)
@@ -341,7 +448,7 @@ async def get_by_email(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get(f"{BASE}/RetrieveLeadByPhoneNumber")
 async def get_by_phone(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The leads with this phone number, compared on E.164 (R-N2)."""
-    await _admit(request)
+    await _admit(request, READ_ACCESS)
     engine = _engine(request)
     raw = _query(request).get("phone", "").strip()
     stored = STANDARD_NORMALIZER.phone(raw, engine.schema.default_country_code) if raw else None
@@ -354,7 +461,7 @@ async def get_by_phone(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get(f"{BASE}/LeadsMetaData.Get")
 async def leads_metadata(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The lead schema: every field with its type and flags."""
-    await _admit(request)
+    await _admit(request, READ_ACCESS)
     return _json([_field_metadata(spec) for spec in _engine(request).schema.fields])
 
 
@@ -364,7 +471,7 @@ _ACTIVITY_QUERY: Final = msgspec.json.Decoder(ActivityQuery)
 @post("/v2/ProspectActivity.svc/Retrieve", status_code=200)
 async def retrieve_activities(request: Request[Any, Any, Any]) -> Response[bytes]:
     """A lead's activities, newest first, optionally of one event code and paged (R-H5)."""
-    await _admit(request)
+    await _admit(request, READ_ACCESS)
     lead_id = _query(request).get("leadid", "").strip().lower()
     raw = await json_body(request, rule="R-H5")
     try:
@@ -396,10 +503,10 @@ _VISIT_BODY: Final = msgspec.json.Decoder(VisitBody)
 _GUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-@post("/v2/WebTracking.svc/Visit", status_code=200)
+@post(VISIT_PATH, status_code=200)
 async def record_visit(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Record a page view: on the lead with this id (R-W3), else on its anonymous visitor (R-W1, R-W2)."""
-    await _admit(request)
+    await _admit(request, VISIT_ACCESS)
     try:
         body = _VISIT_BODY.decode(await json_body(request, rule="R-W1"))
     except msgspec.DecodeError as exc:
@@ -473,6 +580,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     engine: Engine,
     keys: KeyStore,
     rate_limit: RateLimit | None = None,
+    site_rate_limit: RateLimit = SITE_RATE_LIMIT,
     limiter_storage: str = "memory://",
     group_commit: bool = True,
     baseline_route: bool = False,
@@ -488,11 +596,16 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
 
     writer = GroupCommitWriter(engine) if group_commit else None
-    gate = Gate(keys, RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage))
+    gate = Gate(
+        keys,
+        RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage),
+        RateLimiter(site_rate_limit, storage_uri=limiter_storage, namespace="site-ip"),
+    )
     return Litestar(
         route_handlers=[
             *(ASYNC_ROUTES if inbox is not None else ()),
             *TRACKER_ROUTES,
+            site_key_preflight,  # before the routes of its paths, so that it replaces the framework's OPTIONS
             lead_capture,
             get_by_id,
             get_by_email,
@@ -506,7 +619,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
         ],
         exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error, Exception: _on_server_error},
         request_max_body_size=MAX_BODY_BYTES,
-        middleware=[_access_log_middleware],
+        middleware=[_access_log_middleware, cors_middleware],
         state=State(
             {
                 "engine": engine,

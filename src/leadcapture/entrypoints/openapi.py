@@ -429,6 +429,7 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
         },
         **(_async_paths() if async_capture else {}),
     }
+    _add_key_reach(paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -448,6 +449,27 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
         },
         "security": _KEYS,
     }
+
+
+_FORBIDDEN: Final = (
+    "The key is valid but may not make this call (R-K2, R-K3): it lacks a scope the call needs (the message"
+    " names it), or it is a site key used for what site keys may not do (a read, a dry run, an explanation, a"
+    " secret key beside it) or from an origin it does not list. Nothing was written."
+)
+_SITE_KEY_PATHS: Final = (_CAPTURE_PATH, "/v2/WebTracking.svc/Visit")
+_SITE_KEY: Final = {"AccessKeyQuery": []}
+"""A site key (R-K3): the access key alone, in the query, from a page of a listed origin."""
+
+
+def _add_key_reach(paths: dict[str, Any]) -> None:
+    """Every operation that takes keys may answer 403; the two a page calls also take a site key alone."""
+    for path, operations in paths.items():
+        for operation in operations.values():
+            responses = operation["responses"]
+            if "401" in responses:
+                responses["403"] = _error("ErrorEnvelope", "403", _FORBIDDEN)
+                if path in _SITE_KEY_PATHS:
+                    operation["security"] = [*_KEYS, _SITE_KEY]
 
 
 def _version_independent(node: object) -> None:

@@ -32,12 +32,12 @@ class RateLimit(msgspec.Struct, frozen=True, kw_only=True):
 class RateLimiter:
     """A moving-window limiter; memory storage for one process, `redis://` for several."""
 
-    def __init__(self, limit: RateLimit, *, storage_uri: str = "memory://") -> None:
-        """Limit every key to `limit`, counting in the storage `storage_uri` names."""
+    def __init__(self, limit: RateLimit, *, storage_uri: str = "memory://", namespace: str = "key") -> None:
+        """Limit every key to `limit`, counting in the storage `storage_uri` names under `namespace`."""
         self.limit = limit
         self.in_process = storage_uri.startswith("memory://")
         """Whether counting stays in this process (memory storage), so a hit never waits on the network."""
-        self._item = RateLimitItemPerSecond(limit.amount, limit.seconds)
+        self._item = RateLimitItemPerSecond(limit.amount, limit.seconds, namespace=namespace)
         self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
 
     def hit(self, key: str) -> int | None:

@@ -39,6 +39,7 @@ class ServeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 
     database: str = DEFAULT_DATABASE_URL
     rate_limit: str = "25/5s"
+    site_rate_limit: str = "30/60s"
     rate_limit_storage: str = "memory://"
     config: str | None = None
     group_commit: bool = True
@@ -77,6 +78,7 @@ def build_app(settings: ServeSettings) -> Litestar:
         engine=engine,
         keys=SQLKeyStore(settings.database),
         rate_limit=RateLimit.parse(settings.rate_limit),
+        site_rate_limit=RateLimit.parse(settings.site_rate_limit),
         limiter_storage=settings.rate_limit_storage,
         group_commit=settings.group_commit,
         baseline_route=settings.baseline_route,
