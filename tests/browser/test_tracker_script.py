@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
 import httpx
 import pytest
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer
 
 SCRIPT_FILE: Final = Path(__file__).parents[2] / "src/leadcapture/entrypoints/static/tracker.js"
 SIX_KILOBYTES: Final = 6 * 1024
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """One server for the module."""
-    running = start_server(tmp_path_factory.mktemp("tracker-script"))
-    yield running
-    running.stop()
+@pytest.fixture
+def server(tracker_server: RunningServer) -> RunningServer:
+    """The browser tests' server."""
+    return tracker_server
 
 
 def test_T1_the_script_is_served_without_a_key_as_cacheable_javascript(server: RunningServer) -> None:
