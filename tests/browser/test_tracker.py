@@ -11,6 +11,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -40,6 +41,7 @@ NETWORK_ERROR: Final = {"ExceptionType": "NetworkError", "ExceptionMessage": "Th
 TITLE: Final = "Pricing | Shop"
 NEWS: Final = "https://news.example/diwali-offers"
 
+EXAMPLE_WEBSITE: Final = Path(__file__).parents[2] / "examples/website/index.html"
 PAGE: Final = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>{title}</title></head>
@@ -323,3 +325,27 @@ def test_T2_with_a_privacy_signal_no_cookie_no_visit_and_the_form_sends_no_visit
     lead = lead_by_id(tracker_server, captured["detail"]["Id"])
     assert lead["EmailAddress"] == email
     assert "Source" not in lead
+
+
+def test_T3_the_example_website_captures_and_shows_its_thank_you(
+    context: BrowserContext, tracker_server: RunningServer, shop: Website, site_key: str
+) -> None:
+    """examples/website/index.html, with this server and key in its embed, works as its README says."""
+    example = EXAMPLE_WEBSITE.read_text()
+    embed = '<script src="http://127.0.0.1:8080/tracker.js" data-key="SITE_ACCESS_KEY" async></script>'
+    assert example.count(embed) == 1
+    here = f'<script src="{tracker_server.base_url}/tracker.js" data-key="{site_key}" async></script>'
+    (shop.folder / "example.html").write_text(example.replace(embed, here))
+    page, _ = open_with_visit(context, shop.url("example.html?utm_source=newsletter"), tracker_server)
+    page.wait_for_load_state("load")
+    visitor_id = page.evaluate("window.MXCProspectId")
+    assert page.text_content("#visitor") == visitor_id
+    sent = submit(page, "price-list", FirstName="Ravi", EmailAddress="ravi@example.com")
+    assert (sent["type"], sent["detail"]["Id"]) == ("leadcapture:success", visitor_id)
+    assert page.text_content("#message") == f"Thank you! The price list is on its way. (Lead {visitor_id})"
+    assert page.input_value("#price-list [name=EmailAddress]") == ""
+    lead = lead_by_id(tracker_server, visitor_id)
+    assert (lead["FirstName"], lead["EmailAddress"], lead["Source"]) == ("Ravi", "ravi@example.com", "newsletter")
+    refused = submit(page, "price-list", EmailAddress="ravi@example")
+    assert (refused["type"], refused["detail"]["ExceptionType"]) == ("leadcapture:error", "MXInvalidInputException")
+    assert page.text_content("#message") == "Sorry, that did not work: EmailAddress: not a valid email address"
