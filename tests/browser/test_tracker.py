@@ -271,6 +271,28 @@ def test_T3_a_form_added_after_the_page_loaded_is_handled(
     assert lead_by_id(tracker_server, visitor_id)["EmailAddress"] == "later@example.com"
 
 
+def test_T3_a_double_click_sends_once_and_a_tag_included_twice_tracks_once(
+    context: BrowserContext, tracker_server: RunningServer, shop: Website, site_key: str
+) -> None:
+    """R-T2, R-T3: one visit per page view and one capture per submit, however the page or the visitor err."""
+    url = write_page(shop, "twice.html", api=tracker_server.base_url, key=site_key)
+    tag = f'<script src="{tracker_server.base_url}/tracker.js" data-key="{site_key}" async></script>'
+    page_file = shop.folder / "twice.html"
+    page_file.write_text(page_file.read_text().replace(tag, tag + tag))
+    page = context.new_page()
+    posted: list[str] = []
+    page.on("request", lambda request: posted.append(request.url.split("?")[0]) if request.method == "POST" else None)
+    page.goto(url)
+    page.wait_for_load_state("load")  # both async copies of the script have run by now
+    page.fill("#signup [name=EmailAddress]", "twice@example.com")
+    page.dblclick("#signup button")
+    page.wait_for_function("window.leadcaptureEvents.length > 0")
+    events = page.evaluate("window.leadcaptureEvents")
+    assert [event["type"] for event in events] == ["leadcapture:success"]
+    assert posted == [f"{tracker_server.base_url}{VISIT}", f"{tracker_server.base_url}{CAPTURE}"]
+    assert page.get_attribute("#signup", "aria-busy") is None
+
+
 def test_T4_a_page_of_an_origin_the_site_key_does_not_list_writes_nothing(
     context: BrowserContext, tracker_server: RunningServer, stranger: Website, site_key: str
 ) -> None:
