@@ -1,8 +1,8 @@
 """leadcapture: capture sales leads with create-or-update duplicate matching, LeadSquared-compatible.
 
 The decision engine is pure (`leadcapture.core`); `Engine` drives it over a store; `InMemoryLeadStore` is
-the reference store. `LeadCaptureClient` sends captures through a `Transport`: `HTTPTransport` (needs the
-`client` extra), `LocalTransport` or `MockTransport`.
+the reference store. `LeadCaptureClient` sends captures through a `Transport`: `HTTPTransport`, `LocalTransport` or
+`MockTransport`.
 """
 
 import typing
@@ -36,8 +36,9 @@ from leadcapture.core.decision import (
     Update,
 )
 from leadcapture.core.match import CandidateQuery, Candidates, candidate_query, resolve_match
-from leadcapture.core.names import DataType, ExceptionType, Outcome, UpdateBehavior
+from leadcapture.core.names import DataType, EmailMatch, ExceptionType, Outcome, UpdateBehavior, UpdatePolicy
 from leadcapture.core.problems import FieldError, Problem
+from leadcapture.core.quality import canonical_email
 from leadcapture.core.records import (
     Account,
     Activity,
@@ -50,7 +51,7 @@ from leadcapture.core.records import (
     Visitor,
     WebVisitData,
 )
-from leadcapture.core.report import DryRunReport, summarize
+from leadcapture.core.report import DryRunReport, data_quality_rules, summarize
 from leadcapture.core.request import (
     CaptureRequest,
     RawAttribute,
@@ -94,6 +95,7 @@ __all__ = [
     "DataType",
     "DryRunReport",
     "DuplicateEntry",
+    "EmailMatch",
     "Engine",
     "ExceptionType",
     "Explanation",
@@ -131,11 +133,14 @@ __all__ = [
     "UnknownAttribute",
     "Update",
     "UpdateBehavior",
+    "UpdatePolicy",
     "Visit",
     "Visitor",
     "WebVisitData",
     "__version__",
     "candidate_query",
+    "canonical_email",
+    "data_quality_rules",
     "decide_capture",
     "decode_body",
     "load_schema",

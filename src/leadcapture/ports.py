@@ -7,6 +7,7 @@ and tests can pin both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -17,6 +18,7 @@ from returns.result import Result
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, Lead, Visitor
+from leadcapture.core.search import ModifiedWindow, QuickSearch
 from leadcapture.keys import ApiKey
 
 
@@ -75,6 +77,18 @@ class LeadStore(Protocol):
 
     def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
         """Leads whose indexed `field` has match key `key` (see `leadcapture.core.values.match_key`)."""
+        ...
+
+    def quick_search(self, search: QuickSearch, limit: int) -> tuple[Lead, ...]:
+        """Up to `limit` leads answering `search` (R-L5), the most recently modified first (ties: larger id)."""
+        ...
+
+    def leads_by_ids(self, lead_ids: Sequence[str]) -> tuple[Lead, ...]:
+        """The leads with these ids, in the order asked, each once; ids of no lead are left out (R-L6)."""
+        ...
+
+    def modified_leads(self, window: ModifiedWindow) -> tuple[int, tuple[Lead, ...]]:
+        """How many leads were modified within `window`'s range, and its page, oldest change first (R-L6)."""
         ...
 
     def activities(self, lead_id: str) -> tuple[Activity, ...]:

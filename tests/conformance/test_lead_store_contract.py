@@ -8,7 +8,7 @@ Only the `LeadStore` protocol is used to look at a store, never an adapter's own
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -76,16 +76,6 @@ EMAIL_A = "a@example.com"
 PHONE = "9000000001"
 PHONE_KEY = "+919000000001"
 NON_UNIQUE_PHONE = schema_from_toml("[fields.Phone]\nis_unique = false").unwrap()
-
-
-@pytest.fixture(params=[pytest.param(factory, id=name) for name, factory in STORE_FACTORIES])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LeadStore]:
-    """A new, empty store of each kind; closed afterwards if it can be."""
-    made: LeadStore = request.param(tmp_path, request)
-    yield made
-    close = getattr(made, "close", None)
-    if callable(close):
-        close()
 
 
 def engine_for(store: LeadStore, schema: Schema = DEFAULT_SCHEMA, prefix: int = 0) -> Engine:

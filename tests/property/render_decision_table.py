@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from typing import Final
 
+from tests.property import data_quality_table as quality
 from tests.property.decision_table import (
     BEHAVIORS,
     EMAILS,
@@ -89,6 +90,86 @@ def _totals() -> list[str]:
     return lines
 
 
+_QUALITY_VALUE_NAMES: Final = {"j": "junk", "g": "G's mailbox", "a": "A's", "n": "new"}
+
+
+def _quality_cell(cell: str) -> str:
+    """An identifier cell for Markdown: `Updated G (R-M8; R-J1, R-J2)`."""
+    text, _, rules = cell.partition(" +")
+    outcome, *rest = text.split()
+    rule = rest[-1]
+    names = [f"R-{name}" for name in rules.split("+") if name]
+    why = "; ".join([rule, ", ".join(names)] if names else [rule])
+    if outcome == "Rejected":
+        field, holder = rest[0].split("@")
+        return f"Rejected: {_FIELD_NAMES[field]} of {holder} ({why}, R-U2)"
+    who = f" {rest[0]}" if len(rest) > 1 else ""
+    return f"{outcome}{who} ({why})"
+
+
+def render_data_quality() -> list[str]:
+    """The data-quality section: the identifier table (R-J1, R-J2) and the update-policy table (R-P1)."""
+    names = {lead_id: name for name, lead_id in quality.WORLD_IDS.items()}
+    lines = [
+        "",
+        "## Data quality: blocked identifiers, canonical emails, update policies",
+        "",
+        "Rules beyond LeadSquared, each off unless the schema config turns it on (see docs/python-api.md):",
+        "",
+        "- **R-J1**: a blocked identifier value (`[blocked_identifiers]`, e.g. the `common` preset) is stored as",
+        "  given but never searched for nor held unique: the capture proceeds as if it were absent.",
+        '- **R-J2**: with `email_match = "canonical"`, dots and `+tag` in a gmail.com or googlemail.com address',
+        "  are ignored when matching and for uniqueness; the address is stored as given.",
+        "- **R-P1**: a field's `update` policy (`always`, `if_empty`, `never`) applies on Updated outcomes after",
+        "  LeadUpdateBehavior: a field is set only if both allow it.",
+        "",
+        "### Identifiers (R-J1, R-J2)",
+        "",
+        "Decided against this store (indexed as each config indexes it), with no behaviour:",
+        "",
+        "| Name | Id | EmailAddress | Phone |",
+        "|---|---|---|---|",
+        *(
+            f"| {names[lead_id]} | `{lead_id}` | `{fields['EmailAddress']}` | "
+            + (f"`{fields['Phone']}`" if "Phone" in fields else "(empty)")
+            + " |"
+            for lead_id, fields in quality.WORLD_FIELDS.items()
+        ),
+        "",
+        "- **E**: `-` absent, `junk` is `" + quality.EMAILS["j"] + "`, `G's mailbox` is `" + quality.EMAILS["g"] + "`,",
+        "  `A's` is `" + quality.EMAILS["a"] + "`.",
+        "- **Ph**: `-` absent, `junk` is `" + quality.PHONES["j"] + "`, `A's` is `" + quality.PHONES["a"] + "`, `new`",
+        "  is `" + quality.PHONES["n"] + "`.",
+        '- The data-quality config is `email_match = "canonical"` and `[blocked_identifiers] preset = "common"`.',
+        "  A cell names, after the deciding rule, the data-quality rules its explanation notes.",
+        "",
+        "| E | Ph | " + " | ".join(name for name, _schema in quality.CONFIGS) + " |",
+        "|---|---|" + "---|" * len(quality.CONFIGS),
+    ]
+    for row in quality.IDENTIFIER_ROWS:
+        values = (_QUALITY_VALUE_NAMES.get(row.email, row.email), _QUALITY_VALUE_NAMES.get(row.phone, row.phone))
+        lines.append("| " + " | ".join((*values, *(_quality_cell(cell) for cell in row.cells))) + " |")
+    lines += [
+        "",
+        "### Update policies (R-P1)",
+        "",
+        f"Lead A is found by its email; the capture submits `{quality.POLICY_FIELD}`, a Text field with the row's",
+        "policy.",
+        "**Lead** is the field on A (`-` empty, `old`), **Given** the submitted value (`new`, `-` empty, which",
+        "clears under R-B1). A cell reads `set`, or `kept` with the rule that keeps the field.",
+        "",
+        "| Policy | Lead | Given | " + " | ".join(behavior_name(b) for b in BEHAVIORS) + " |",
+        "|---|---|---|" + "---|" * len(BEHAVIORS),
+    ]
+    lines += [
+        f"| {row.policy} | {row.lead} | {row.given} | "
+        + " | ".join(cell if cell == "set" else f"kept ({cell.removeprefix('kept ')})" for cell in row.cells)
+        + " |"
+        for row in quality.POLICY_ROWS
+    ]
+    return lines
+
+
 def render() -> str:
     """The whole Markdown document."""
     lines = [
@@ -145,6 +226,7 @@ def render() -> str:
     for prospect, title in _SECTIONS:
         lines += ["", f"### {title}", "", *_header()]
         lines += [_row_line(row) for row in ROWS if row.prospect == prospect]
+    lines += render_data_quality()
     return "\n".join(lines) + "\n"
 
 

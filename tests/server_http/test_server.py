@@ -361,4 +361,3 @@ def test_V1_json_with_or_without_charset_and_a_body_without_content_type_are_acc
         answer = client.send(request)
         assert answer.status_code == 200, answer.text
         assert [lead["EmailAddress"] for lead in leads_by_email(client, email)] == [email.lower()]
-

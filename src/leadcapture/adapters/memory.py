@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, assert_never
@@ -13,6 +14,7 @@ from returns.result import Failure, Result, Success
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
+from leadcapture.core.search import ModifiedWindow, QuickSearch, modified_within, quick_search_matches
 from leadcapture.core.visits import visit_activity
 from leadcapture.keys import ApiKey
 from leadcapture.ports import IdempotencyRecord, StoreConflict
@@ -219,6 +221,26 @@ class InMemoryLeadStore:
         """Every lead, in creation order."""
         with self._lock:
             return tuple(self._leads.values())
+
+    def quick_search(self, search: QuickSearch, limit: int) -> tuple[Lead, ...]:
+        """Up to `limit` leads answering `search` (R-L5), the most recently modified first."""
+        with self._lock:
+            found = [lead for lead in self._leads.values() if quick_search_matches(search, lead.fields)]
+        found.sort(key=lambda lead: (lead.modified_on, lead.id), reverse=True)
+        return tuple(found[:limit])
+
+    def leads_by_ids(self, lead_ids: Sequence[str]) -> tuple[Lead, ...]:
+        """The leads with these ids, in the order asked, each once; ids of no lead are left out."""
+        with self._lock:
+            wanted = dict.fromkeys(lead_id.lower() for lead_id in lead_ids)
+            return tuple(self._leads[lead_id] for lead_id in wanted if lead_id in self._leads)
+
+    def modified_leads(self, window: ModifiedWindow) -> tuple[int, tuple[Lead, ...]]:
+        """How many leads were modified within `window`'s range, and its page of them (R-L6)."""
+        with self._lock:
+            found = [lead for lead in self._leads.values() if modified_within(window, lead.modified_on)]
+        found.sort(key=lambda lead: (lead.modified_on, lead.id))
+        return len(found), tuple(found[window.offset : window.offset + window.limit])
 
     def visitor(self, visitor_id: str) -> Visitor | None:
         """The visitor with this tracking id."""

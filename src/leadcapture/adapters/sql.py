@@ -39,6 +39,7 @@ from leadcapture.core.records import (
     Visitor,
     WebVisitData,
 )
+from leadcapture.core.search import QUICK_SEARCH_PHONE_FIELDS, QUICK_SEARCH_TEXT_FIELDS, ModifiedWindow, QuickSearch
 from leadcapture.ports import IdempotencyRecord, StoreConflict
 
 _encode = msgspec.json.Encoder().encode
@@ -82,6 +83,39 @@ class TransactionControl(Protocol):
     def copy(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """Load rows with a `COPY ... FROM STDIN` statement (only called where `Statements.copy_of` has one)."""
         ...
+
+
+def _quick_search_statement(dialect: str) -> str:
+    """Leads with a text field containing a pattern (ASCII case ignored) or a phone field containing digits.
+
+    Parameters: the text pattern once per text field, then the digits pattern (NULL when the search is not
+    a number) once for the test and once per phone field, then the limit. SQLite's `lower` folds ASCII
+    letters only, as `ascii_lower` does; PostgreSQL's `lower` would fold more, so `translate` folds ASCII.
+    """
+
+    def value(name: str) -> str:
+        if dialect == "sqlite":
+            return f"coalesce(json_extract(fields, '$.{name}'), '')"
+        return f"coalesce(fields::json ->> '{name}', '')"
+
+    def folded(name: str) -> str:
+        if dialect == "sqlite":
+            return f"lower({value(name)})"
+        return f"translate({value(name)}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+    texts = " OR ".join(f"{folded(name)} LIKE ? ESCAPE '\\'" for name in QUICK_SEARCH_TEXT_FIELDS)
+    phones = " OR ".join(
+        f"replace(replace({value(name)}, '+', ''), '-', '') LIKE ? ESCAPE '\\'" for name in QUICK_SEARCH_PHONE_FIELDS
+    )
+    return (
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE {texts} OR (CAST(? AS TEXT) IS NOT NULL AND ({phones}))"
+        " ORDER BY modified_on DESC, id DESC LIMIT ?"
+    )
+
+
+def _like_escaped(text: str) -> str:
+    """`text` as a LIKE pattern that matches only itself (`\\` escapes `%`, `_` and itself)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def lead_from_row(row: Sequence[Any], offset: int = 0) -> Lead:
@@ -253,6 +287,12 @@ class Statements:
             " WHERE EXISTS (SELECT 1 FROM leads WHERE id = ?)",
         )
         self.activities = sql(f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE lead_id = ? ORDER BY seq DESC")
+        self.quick_search = sql(_quick_search_statement(dialect))
+        self.count_modified = sql("SELECT count(*) FROM leads WHERE modified_on >= ? AND modified_on < ?")
+        self.modified_page = sql(
+            f"SELECT {LEAD_COLUMNS} FROM leads WHERE modified_on >= ? AND modified_on < ?"
+            " ORDER BY modified_on, id LIMIT ? OFFSET ?",
+        )
         self.convert_visitor = sql("UPDATE visitors SET converted = ? WHERE id = ? AND converted = ?")
         # A visitor is saved from a snapshot read before the write, while a capture may convert it and other
         # visits may be recorded: `converted` only ever turns true, and visits are only ever added (adr/0026).
@@ -542,6 +582,31 @@ class SQLTransaction:
         """Every lead, in creation order."""
         self._cur.execute(f"SELECT {LEAD_COLUMNS} FROM leads ORDER BY auto_number")
         return tuple(lead_from_row(row) for row in self._cur.fetchall())
+
+    def quick_search(self, search: QuickSearch, limit: int) -> tuple[Lead, ...]:
+        """Up to `limit` leads answering `search` (R-L5), the most recently modified first."""
+        text = f"%{_like_escaped(search.text)}%"
+        digits = f"%{_like_escaped(search.digits)}%" if search.digits is not None else None
+        parameters = [text] * len(QUICK_SEARCH_TEXT_FIELDS) + [digits] * (1 + len(QUICK_SEARCH_PHONE_FIELDS))
+        self._cur.execute(self._sql.quick_search, (*parameters, limit))
+        return tuple(lead_from_row(row) for row in self._cur.fetchall())
+
+    def leads_by_ids(self, lead_ids: Sequence[str]) -> tuple[Lead, ...]:
+        """The leads with these ids, in the order asked, each once; ids of no lead are left out."""
+        wanted = list(dict.fromkeys(lead_id.lower() for lead_id in lead_ids))
+        if not wanted:
+            return ()
+        self._cur.execute(self._sql.leads_by_ids, self._sql.ids_parameters(wanted))
+        found = {lead.id: lead for lead in (lead_from_row(row) for row in self._cur.fetchall())}
+        return tuple(found[lead_id] for lead_id in wanted if lead_id in found)
+
+    def modified_leads(self, window: ModifiedWindow) -> tuple[int, tuple[Lead, ...]]:
+        """How many leads were modified within `window`'s range, and its page of them (R-L6)."""
+        bounds = (to_micros(window.start), to_micros(window.end))
+        self._cur.execute(self._sql.count_modified, bounds)
+        (count,) = self._cur.fetchone()
+        self._cur.execute(self._sql.modified_page, (*bounds, window.limit, window.offset))
+        return int(count), tuple(lead_from_row(row) for row in self._cur.fetchall())
 
     def index_entries(self, lead_id: str) -> tuple[IndexEntry, ...]:
         """The (field, key) entries indexed for a lead, unique ones first, each group sorted."""

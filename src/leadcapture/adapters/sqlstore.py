@@ -7,6 +7,7 @@ here runs one of those around the matching `SQLTransaction` call.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from leadcapture.adapters.sql import SQLTransaction
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
+from leadcapture.core.search import ModifiedWindow, QuickSearch
 from leadcapture.ports import StoreConflict
 
 
@@ -59,6 +61,21 @@ class SQLStoreBase(ABC):
         """Leads whose indexed `field` has match key `key`."""
         with self._reading() as tx:
             return tx.find_leads(field, key)
+
+    def quick_search(self, search: QuickSearch, limit: int) -> tuple[Lead, ...]:
+        """Up to `limit` leads answering `search` (R-L5), the most recently modified first."""
+        with self._reading() as tx:
+            return tx.quick_search(search, limit)
+
+    def leads_by_ids(self, lead_ids: Sequence[str]) -> tuple[Lead, ...]:
+        """The leads with these ids, in the order asked, each once; ids of no lead are left out."""
+        with self._reading() as tx:
+            return tx.leads_by_ids(lead_ids)
+
+    def modified_leads(self, window: ModifiedWindow) -> tuple[int, tuple[Lead, ...]]:
+        """How many leads were modified within `window`'s range, and its page of them (R-L6)."""
+        with self._reading() as tx:
+            return tx.modified_leads(window)
 
     def activities(self, lead_id: str) -> tuple[Activity, ...]:
         """A lead's activities, newest first."""

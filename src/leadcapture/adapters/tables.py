@@ -38,6 +38,8 @@ leads: Final = Table(
     Column("last_activity_on", BigInteger, nullable=True),
     Column("related_company_id", GUID, nullable=True),
     Column("version", Integer, nullable=False),
+    # Leads.RecentlyModified pages by (modified_on, id); quick search answers the most recent first (R-L5, R-L6).
+    Index("ix_leads_modified_on_id", "modified_on", "id"),
 )
 
 lead_unique_values: Final = Table(

@@ -20,7 +20,7 @@ from leadcapture.core.decision import (
     Reject,
     Update,
 )
-from leadcapture.core.match import Candidates, Match, resolve_match
+from leadcapture.core.match import Candidates, Match, resolve_match, same_mailbox_note
 from leadcapture.core.names import (
     LEAD_CAPTURE_EVENT_CODE,
     LEAD_CAPTURE_EVENT_NAME,
@@ -73,7 +73,7 @@ def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
 ) -> CaptureDecision:
     """Decide what capturing `request` does, given what the store holds (R-M, R-U, R-B, R-S, R-A, R-V7)."""
     ctx = _Context(request=request, candidates=candidates, schema=schema, behavior=behavior, now=now, ids=ids)
-    match = resolve_match(request, candidates)
+    match = resolve_match(request, candidates, schema=schema)
     if request.related_company_id is not None and not candidates.known_account:
         problem = invalid_input(
             f"RelatedCompanyId: no account with id {request.related_company_id}",
@@ -222,7 +222,11 @@ def _unique_clash(ctx: _Context, match: Match, fields: dict[str, str], *, lead_i
                 match,
                 Outcome.REJECTED,
                 lead_id=holder.id,
-                notes=(*match.notes, f"{name} already belongs to lead {holder.id} (R-U2); nothing changes (R-U3)"),
+                notes=(
+                    *match.notes,
+                    *same_mailbox_note(ctx.schema, name, fields[name], holder),
+                    f"{name} already belongs to lead {holder.id} (R-U2); nothing changes (R-U3)",
+                ),
             )
             return Reject(problem=problem, activity=activity, explanation=explanation)
     return None
@@ -263,11 +267,31 @@ def _capture_activity(  # noqa: PLR0913 - the activity's parts, the last one key
 
 
 def index_entries(schema: Schema, fields: dict[str, str]) -> tuple[IndexEntry, ...]:
-    """The (field, match key) entries a store indexes for a lead with `fields`."""
+    """The (field, match key) entries a store indexes for a lead with `fields`.
+
+    A blocked value (R-J1) is indexed for look-ups but never unique. Under canonical email matching (R-J2)
+    an address is held unique on its canonical key, and also indexed as spelt, so that a look-up by the
+    address as stored still finds it.
+    """
     entries = []
+    if schema.leadsquared_identifiers:
+        for spec in schema.indexed_specs:
+            name = spec.schema_name
+            value = fields.get(name)
+            if value:
+                entries.append(IndexEntry(field=name, key=match_key(spec.data_type, value), unique=spec.is_unique))
+        return tuple(entries)
     for spec in schema.indexed_specs:
         name = spec.schema_name
         value = fields.get(name)
-        if value:
-            entries.append(IndexEntry(field=name, key=match_key(spec.data_type, value), unique=spec.is_unique))
+        if not value:
+            continue
+        plain = match_key(spec.data_type, value)
+        if schema.blocked_because(spec, value) is not None:
+            entries.append(IndexEntry(field=name, key=plain, unique=False))
+            continue
+        key = schema.identifier_key(spec, value)
+        entries.append(IndexEntry(field=name, key=key, unique=spec.is_unique))
+        if key != plain:
+            entries.append(IndexEntry(field=name, key=plain, unique=False))
     return tuple(entries)

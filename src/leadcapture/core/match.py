@@ -6,13 +6,15 @@ The shell gathers `Candidates` for the request's identifiers (the store's answer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
 
 import msgspec
 
 from leadcapture.core.decision import IdentifierLookup
-from leadcapture.core.names import EMAIL, PHONE, PROSPECT_ID
+from leadcapture.core.names import EMAIL, PHONE, PROSPECT_ID, DataType, EmailMatch
+from leadcapture.core.quality import blocked_note
 from leadcapture.core.records import Lead, Visitor
 from leadcapture.core.request import CaptureRequest
 from leadcapture.core.schema import Schema
@@ -42,13 +44,22 @@ class Candidates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 def candidate_query(request: CaptureRequest, schema: Schema) -> CandidateQuery:
-    """The look-ups a store must answer so that the request can be decided."""
+    """The look-ups a store must answer so that the request can be decided; blocked values are not (R-J1)."""
     values = request.values
+    if schema.leadsquared_identifiers:
+        keys = tuple(
+            [
+                (spec.schema_name, match_key(spec.data_type, values[spec.schema_name]))
+                for spec in schema.indexed_specs
+                if values.get(spec.schema_name)
+            ]
+        )
+        return CandidateQuery(prospect_id=request.prospect_id, keys=keys, related_company_id=request.related_company_id)
     keys = tuple(
         [
-            (spec.schema_name, match_key(spec.data_type, values[spec.schema_name]))
+            (spec.schema_name, schema.identifier_key(spec, values[spec.schema_name]))
             for spec in schema.indexed_specs
-            if values.get(spec.schema_name)
+            if values.get(spec.schema_name) and schema.blocked_because(spec, values[spec.schema_name]) is None
         ]
     )
     return CandidateQuery(
@@ -74,21 +85,46 @@ _IDENTIFIERS: Final = (PROSPECT_ID, EMAIL, PHONE)
 _EPOCH: Final = datetime.min.replace(tzinfo=UTC)
 
 
-def search_order(request: CaptureRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The identifiers to search, in order, and notes on a SearchBy that is ignored (R-M2, R-M3)."""
+def blocked_fields(request: CaptureRequest, schema: Schema) -> dict[str, str]:
+    """The request's identifier values that are blocked (R-J1): field name to the explanation's note."""
+    if not schema.blocked.active:
+        return {}
     values = request.values
+    blocked = {}
+    for spec in schema.indexed_specs:
+        name = spec.schema_name
+        value = values.get(name)
+        because = schema.blocked_because(spec, value) if value else None
+        if value and because is not None:
+            blocked[name] = blocked_note(name, value, because)
+    return blocked
+
+
+def search_order(
+    request: CaptureRequest,
+    *,
+    blocked: Mapping[str, str] | None = None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The identifiers to search, in order, and notes on a SearchBy that is ignored (R-M2, R-M3).
+
+    A `blocked` identifier (R-J1) is searched as if the request did not give it.
+    """
+    values = request.values
+    blocked = blocked or {}
     given: list[str] = []
     if request.prospect_id:
         given.append(PROSPECT_ID)
-    if values.get(EMAIL):
+    if values.get(EMAIL) and EMAIL not in blocked:
         given.append(EMAIL)
-    if values.get(PHONE):
+    if values.get(PHONE) and PHONE not in blocked:
         given.append(PHONE)
     search_by = request.search_by
     if search_by is None:
         return tuple(given), ()
     notes: list[str] = []
-    if not values.get(search_by):
+    if search_by in blocked:
+        notes.append(f"SearchBy {search_by} ignored: its value is a blocked identifier (R-M3, R-J1)")
+    elif not values.get(search_by):
         notes.append(f"SearchBy {search_by} ignored: the request has no value for it (R-M3)")
     elif len(given) == len(_IDENTIFIERS):
         notes.append("SearchBy ignored: ProspectId, EmailAddress and Phone are all given (R-M3)")
@@ -97,9 +133,15 @@ def search_order(request: CaptureRequest) -> tuple[tuple[str, ...], tuple[str, .
     return tuple(given), tuple(notes)
 
 
-def resolve_match(request: CaptureRequest, candidates: Candidates) -> Match:
-    """Walk the search order; the first identifier that finds something decides (R-M2..R-M9)."""
-    order, notes = search_order(request)
+def resolve_match(request: CaptureRequest, candidates: Candidates, *, schema: Schema | None = None) -> Match:
+    """Walk the search order; the first identifier that finds something decides (R-M2..R-M9).
+
+    With a `schema`, its identifier rules apply: blocked values are not searched (R-J1), and emails are
+    compared as it says (R-J2). Without one, matching is LeadSquared's.
+    """
+    blocked = blocked_fields(request, schema) if schema is not None else {}
+    order, notes = search_order(request, blocked=blocked)
+    notes = (*blocked.values(), *notes)
     if not order:
         return Match(rule="R-M1", notes=notes)
     lookups: list[IdentifierLookup] = []
@@ -112,7 +154,7 @@ def resolve_match(request: CaptureRequest, candidates: Candidates) -> Match:
             lookups.append(IdentifierLookup(identifier=name, value=value, found="not searched"))
             continue
         if name == PROSPECT_ID:
-            found, lookup, note = _by_prospect_id(request, candidates, value)
+            found, lookup, note = _by_prospect_id(request, candidates, value, schema)
             notes = (*notes, *note)
         else:
             leads = holders.get(name, ())
@@ -124,6 +166,7 @@ def resolve_match(request: CaptureRequest, candidates: Candidates) -> Match:
                     lead_ids=tuple([lead.id for lead in leads]),
                 )
                 found = Match(rule="R-M8", lead=most_recently_active(leads), matched_by=name)
+                notes = (*notes, *same_mailbox_note(schema, name, value, found.lead))
             else:
                 lookup = IdentifierLookup(identifier=name, value=value, found="nothing")
         lookups.append(lookup)
@@ -140,17 +183,37 @@ def resolve_match(request: CaptureRequest, candidates: Candidates) -> Match:
     )
 
 
+def same_mailbox_note(schema: Schema | None, name: str, value: str, lead: Lead | None) -> tuple[str, ...]:
+    """R-J2's note when a canonical email found a lead whose address is spelt otherwise; else nothing."""
+    if schema is None or schema.email_match is EmailMatch.EXACT or lead is None:
+        return ()
+    spec = schema.get(name)
+    stored = lead.fields.get(name, "")
+    if spec is None or spec.data_type is not DataType.EMAIL or stored.lower() == value.lower():
+        return ()
+    return (f"{name} {value} found {stored}: the same Gmail mailbox (R-J2)",)
+
+
+def _comparable_email(schema: Schema | None, email: str) -> str:
+    """An email as R-M4 compares it; a blocked one (R-J1) counts as no email."""
+    spec = schema.get(EMAIL) if schema is not None else None
+    if not email or schema is None or spec is None:
+        return email.lower()
+    return "" if schema.blocked_because(spec, email) is not None else schema.identifier_key(spec, email)
+
+
 def _by_prospect_id(
     request: CaptureRequest,
     candidates: Candidates,
     value: str,
+    schema: Schema | None,
 ) -> tuple[Match | None, IdentifierLookup, tuple[str, ...]]:
     lead = candidates.prospect
     if lead is not None:
         lookup = IdentifierLookup(identifier=PROSPECT_ID, value=value, found="lead", lead_ids=(lead.id,))
-        email = request.values.get(EMAIL, "")
-        stored = lead.fields.get(EMAIL, "")
-        if email and stored and email.lower() != stored.lower():
+        email = _comparable_email(schema, request.values.get(EMAIL, ""))
+        stored = _comparable_email(schema, lead.fields.get(EMAIL, ""))
+        if email and stored and email != stored:
             note = f"ProspectId found lead {lead.id} whose email differs from EmailAddress: a new lead (R-M4)"
             return Match(rule="R-M4"), lookup, (note,)
         return Match(rule="R-M5", lead=lead, matched_by=PROSPECT_ID), lookup, ()

@@ -76,3 +76,23 @@ class ExceptionType(enum.StrEnum):
     NOT_FOUND = "MXNotFoundException"
     SERVER_ERROR = "MXInternalServerErrorException"
     BUSY = "MXServerBusyException"
+
+
+class UpdatePolicy(enum.StrEnum):
+    """A field's `update` policy in the schema config (R-P1): when an Updated capture may set it."""
+
+    ALWAYS = "always"
+    """LeadSquared's behaviour: the capture's LeadUpdateBehavior alone decides."""
+    IF_EMPTY = "if_empty"
+    """Only while the lead's value is empty, whatever the behaviour."""
+    NEVER = "never"
+    """Set when a lead is created, never by an update."""
+
+
+class EmailMatch(enum.StrEnum):
+    """How email identifiers are compared (R-N1, R-J2)."""
+
+    EXACT = "exact"
+    """LeadSquared's comparison: the address, case-insensitively."""
+    CANONICAL = "canonical"
+    """As `exact`, except that Gmail addresses are compared on their mailbox (dots and `+tag` ignored)."""

@@ -12,8 +12,15 @@ from typing import Final, final
 import msgspec
 from returns.result import Failure, Result, Success
 
-from leadcapture.core.names import EMAIL, MOBILE, PHONE, DataType
+from leadcapture.core.names import EMAIL, MOBILE, PHONE, DataType, EmailMatch, UpdatePolicy
 from leadcapture.core.problems import Problem, invalid_input
+from leadcapture.core.quality import (
+    BlockedIdentifiers,
+    BlockedPreset,
+    blocked_because,
+    blocked_identifiers,
+    identifier_key,
+)
 
 DEFAULT_COUNTRY_CODE: Final = 91
 
@@ -29,6 +36,8 @@ class FieldSpec(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     is_unique: bool = False
     is_source_field: bool = False
     options: tuple[str, ...] = ()
+    update: UpdatePolicy = UpdatePolicy.ALWAYS
+    """When an Updated capture may set the field, on top of LeadUpdateBehavior (R-P1)."""
 
 
 def _field(  # noqa: PLR0913 - a table row, read best with every column named
@@ -99,10 +108,13 @@ class Schema:
     __slots__ = (
         "_by_folded_name",
         "_by_name",
+        "blocked",
         "default_country_code",
+        "email_match",
         "fields",
         "indexed_fields",
         "indexed_specs",
+        "leadsquared_identifiers",
         "mandatory_fields",
         "source_fields",
         "unique_fields",
@@ -119,11 +131,27 @@ class Schema:
     mandatory_fields: tuple[str, ...]
     """The fields a lead must have a value for (R-V7), in schema order."""
     source_fields: frozenset[str]
+    blocked: BlockedIdentifiers
+    """Identifier values that are stored but never matched nor held unique (R-J1); empty by default."""
+    email_match: EmailMatch
+    """How emails are compared for matching and uniqueness (R-J2); `exact` by default."""
+    leadsquared_identifiers: bool
+    """Whether identifiers match as in LeadSquared: nothing blocked, emails exact. The hot path's shortcut."""
 
-    def __init__(self, fields: Iterable[FieldSpec], *, default_country_code: int = DEFAULT_COUNTRY_CODE) -> None:
+    def __init__(
+        self,
+        fields: Iterable[FieldSpec],
+        *,
+        default_country_code: int = DEFAULT_COUNTRY_CODE,
+        blocked: BlockedIdentifiers = BlockedIdentifiers(),  # noqa: B008 - an immutable value, shared safely
+        email_match: EmailMatch = EmailMatch.EXACT,
+    ) -> None:
         """Index `fields`; names must be distinct case-insensitively."""
         self.fields = tuple(fields)
         self.default_country_code = default_country_code
+        self.blocked = blocked
+        self.email_match = email_match
+        self.leadsquared_identifiers = not blocked.active and email_match is EmailMatch.EXACT
         by_name = {spec.schema_name: spec for spec in self.fields}
         by_folded = {spec.schema_name.casefold(): spec for spec in self.fields}
         if len(by_folded) != len(self.fields):
@@ -159,15 +187,28 @@ class Schema:
         spec = self._by_name.get(attribute)
         return spec if spec is not None else self._by_folded_name.get(attribute.casefold())
 
+    def identifier_key(self, spec: FieldSpec, stored: str) -> str:
+        """The key a stored identifier value is matched and held unique on (R-N1, R-N2, R-J2)."""
+        return identifier_key(spec.data_type, stored, self.email_match)
+
+    def blocked_because(self, spec: FieldSpec, stored: str) -> str | None:
+        """What makes a stored identifier value junk (R-J1), or `None` when it may match."""
+        if not self.blocked.active:
+            return None
+        return blocked_because(self.blocked, spec.data_type, stored)
+
+    def _identity(self) -> tuple[object, ...]:
+        return (self.fields, self.default_country_code, self.blocked, self.email_match)
+
     def __eq__(self, other: object) -> bool:
-        """Schemas are equal when their fields and default country code are."""
+        """Schemas are equal when their fields, default country code and identifier rules are."""
         if not isinstance(other, Schema):
             return NotImplemented
-        return (self.fields, self.default_country_code) == (other.fields, other.default_country_code)
+        return self._identity() == other._identity()
 
     def __hash__(self) -> int:
-        """Hash of the fields and default country code."""
-        return hash((self.fields, self.default_country_code))
+        """Hash of the fields, default country code and identifier rules."""
+        return hash(self._identity())
 
     def __repr__(self) -> str:
         """Short form: field count and default country code."""
@@ -188,12 +229,23 @@ class FieldConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, forbid_un
     is_unique: bool | msgspec.UnsetType = msgspec.UNSET
     is_source_field: bool | msgspec.UnsetType = msgspec.UNSET
     options: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
+    update: UpdatePolicy | msgspec.UnsetType = msgspec.UNSET
+
+
+class BlockedIdentifiersConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, forbid_unknown_fields=True):
+    """The `[blocked_identifiers]` table (R-J1): a preset, plus values and patterns of the config's own."""
+
+    preset: BlockedPreset = BlockedPreset.NONE
+    values: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
 
 
 class SchemaConfig(msgspec.Struct, frozen=True, kw_only=True, gc=False, forbid_unknown_fields=True):
-    """The config file: a default country code and per-field tables."""
+    """The config file: a default country code, identifier rules and per-field tables."""
 
     default_country_code: int = DEFAULT_COUNTRY_CODE
+    email_match: EmailMatch = EmailMatch.EXACT
+    blocked_identifiers: BlockedIdentifiersConfig = BlockedIdentifiersConfig()
     fields: dict[str, FieldConfig] = {}
 
 
@@ -237,7 +289,20 @@ def schema_from_config(config: SchemaConfig) -> Result[Schema, Problem]:
             specs[name] = _apply(base, change)
     if not 1 <= config.default_country_code <= 999:  # noqa: PLR2004 - ITU country codes have 1-3 digits
         return Failure(invalid_input("Invalid schema config: `default_country_code` must be 1-999", rule="config"))
-    return Success(Schema(specs.values(), default_country_code=config.default_country_code))
+    blocked = config.blocked_identifiers
+    if any(not any(ch.isalnum() for ch in pattern) for pattern in blocked.patterns):
+        # A pattern of wildcards and punctuation (`*`, `*@*`) would block every identifier: nothing would match.
+        return Failure(
+            invalid_input("Invalid schema config: a blocked pattern needs more than wildcards", rule="config")
+        )
+    return Success(
+        Schema(
+            specs.values(),
+            default_country_code=config.default_country_code,
+            blocked=blocked_identifiers(preset=blocked.preset, values=blocked.values, patterns=blocked.patterns),
+            email_match=config.email_match,
+        )
+    )
 
 
 def _apply(spec: FieldSpec, change: FieldConfig) -> FieldSpec:

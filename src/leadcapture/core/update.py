@@ -1,11 +1,13 @@
-"""Which fields an update sets: LeadUpdateBehavior (R-B) and first-touch source fields (R-S1)."""
+"""Which fields an update sets: LeadUpdateBehavior (R-B), first-touch source fields (R-S1) and the fields'
+update policies (R-P1)."""
 
 from __future__ import annotations
 
 import msgspec
 
 from leadcapture.core.decision import FieldLeftAlone
-from leadcapture.core.names import RELATED_COMPANY_ID, DataType, UpdateBehavior
+from leadcapture.core.names import RELATED_COMPANY_ID, DataType, EmailMatch, UpdateBehavior, UpdatePolicy
+from leadcapture.core.quality import canonical_email
 from leadcapture.core.records import FieldChange, Lead
 from leadcapture.core.request import CaptureRequest
 from leadcapture.core.schema import FieldSpec, Schema
@@ -14,6 +16,10 @@ from leadcapture.core.values import match_key
 EQUAL_VALUE = "equal value (R-B5)"
 FIRST_TOUCH = "first-touch source field already set (R-S1)"
 READ_ONLY = "system field, never set from a request (R-B6)"
+POLICY_NEVER = "update policy never (R-P1)"
+POLICY_IF_EMPTY = "update policy if_empty: field not empty (R-P1)"
+SAME_MAILBOX = "the same Gmail mailbox as the stored address (R-J2)"
+BLOCKED_VALUE = "a blocked identifier never replaces a stored value (R-J1)"
 _KEYED_TYPES = (DataType.EMAIL, DataType.PHONE)
 _BEHAVIOR_REASONS = {
     UpdateBehavior.DO_NOT_UPDATE: "LeadUpdateBehavior DoNotUpdate (R-B2)",
@@ -38,7 +44,10 @@ def plan_update(
     """Decide field by field what an Updated capture sets on `lead` (R-B1..R-B6, R-S1).
 
     Absent behaviour sets every given field, an empty value clearing it (R-B1); a value equal to the stored
-    one after normalisation is no change (R-B5); a source field is only filled where empty (R-S1).
+    one after normalisation is no change (R-B5); a source field is only filled where empty (R-S1). A field
+    the behaviour would set is set only if its update policy allows it too (R-P1); under canonical email
+    matching another spelling of the stored Gmail mailbox is no change (R-J2), and a blocked identifier
+    never replaces a stored one (R-J1).
     """
     changes: list[FieldChange] = []
     unchanged: list[FieldLeftAlone] = []
@@ -51,7 +60,7 @@ def plan_update(
             continue
         old = stored.get(name, "")
         # An equal value is the most common answer on a repeated capture: no call for it.
-        reason = EQUAL_VALUE if old == new else _field_reason(spec, old, new, behavior)
+        reason = EQUAL_VALUE if old == new else _field_reason(spec, old, new, behavior, schema)
         if reason is None:
             changes.append(FieldChange(field=name, old=old, new=new))
         else:
@@ -81,7 +90,13 @@ def _plan_company(  # noqa: PLR0913 - the submitted value and the two lists it l
         unchanged.append(FieldLeftAlone(field=name, value=new, reason=reason))
 
 
-def _field_reason(spec: FieldSpec, old: str, new: str, behavior: UpdateBehavior | None) -> str | None:
+def _field_reason(
+    spec: FieldSpec,
+    old: str,
+    new: str,
+    behavior: UpdateBehavior | None,
+    schema: Schema,
+) -> str | None:
     """`_reason_to_keep` for a field, with the two common answers first: equal (R-B5), and set (R-B1)."""
     # Only emails and phones have a match key other than the value itself (`match_key`).
     data_type = spec.data_type
@@ -89,9 +104,39 @@ def _field_reason(spec: FieldSpec, old: str, new: str, behavior: UpdateBehavior 
         old and new and data_type in _KEYED_TYPES and match_key(data_type, old) == match_key(data_type, new)
     ):
         return EQUAL_VALUE
-    if behavior is None and not (old and spec.is_source_field):
-        return None  # what `_reason_to_keep` answers for the default behaviour
-    return _reason_to_keep(old=old, equal=False, behavior=behavior, unique=spec.is_unique, source=spec.is_source_field)
+    checks_identity = bool(old and new) and not schema.leadsquared_identifiers
+    if (
+        checks_identity
+        and schema.email_match is EmailMatch.CANONICAL
+        and data_type is DataType.EMAIL
+        and canonical_email(old) == canonical_email(new)
+    ):
+        return SAME_MAILBOX
+    reason = _behavior_or_policy(spec, old, behavior)
+    # A junk value never replaces a stored identifier: it would make a reachable lead unreachable.
+    if (
+        reason is None
+        and checks_identity
+        and spec.schema_name in schema.indexed_fields
+        and schema.blocked_because(spec, new) is not None
+    ):
+        return BLOCKED_VALUE
+    return reason
+
+
+def _behavior_or_policy(spec: FieldSpec, old: str, behavior: UpdateBehavior | None) -> str | None:
+    """Why the behaviour (R-B, R-S1) or else the field's update policy (R-P1) keeps a changed field."""
+    policy = spec.update
+    if behavior is None and policy is UpdatePolicy.ALWAYS and not (old and spec.is_source_field):
+        return None  # what `_reason_to_keep` answers for the default behaviour and policy
+    reason = _reason_to_keep(
+        old=old, equal=False, behavior=behavior, unique=spec.is_unique, source=spec.is_source_field
+    )
+    if reason is not None or policy is UpdatePolicy.ALWAYS:
+        return reason
+    if policy is UpdatePolicy.NEVER:
+        return POLICY_NEVER
+    return POLICY_IF_EMPTY if old else None
 
 
 def _reason_to_keep(

@@ -600,6 +600,13 @@ def _run_import(  # noqa: PLR0913 - the import command's settings, passed on by 
         raise typer.Exit(1)
 
 
+_DATA_QUALITY_NAMES: Final = {
+    "R-J1": "blocked identifier",
+    "R-J2": "canonical Gmail address",
+    "R-P1": "field update policy",
+}
+
+
 def _print_summary(summary: ImportSummary, *, dry_run: bool, report: Path | None, seconds: float) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -615,6 +622,12 @@ def _print_summary(summary: ImportSummary, *, dry_run: bool, report: Path | None
     console.print(outcomes)
     if summary.by_rule:
         console.print(rules)
+    if summary.by_data_quality:
+        # What a schema config's data-quality rules did to this file: preview it before turning them on.
+        quality = Table("Rule", "Rows", title="Rows changed by data-quality rules")
+        for rule, count in sorted(summary.by_data_quality.items()):
+            quality.add_row(f"{rule} {_DATA_QUALITY_NAMES[rule]}", f"{count:,}")
+        console.print(quality)
     console.print(f"Failed rows: {summary.failed:,} ({verb} refused)")
     console.print(f"Time: {seconds:.1f} s, {summary.rows / max(seconds, 1e-9):,.0f} rows/s")
     if report is not None:

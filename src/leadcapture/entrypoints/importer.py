@@ -23,6 +23,7 @@ from leadcapture.core.decision import CaptureDecision, CaptureReceipt, Reject
 from leadcapture.core.names import Outcome, UpdateBehavior
 from leadcapture.core.problems import FieldError, Problem, invalid_input
 from leadcapture.core.records import FieldChange
+from leadcapture.core.report import data_quality_rules
 from leadcapture.service import DryRun, Engine
 
 DEFAULT_BATCH_SIZE: Final = 1_000
@@ -57,6 +58,8 @@ class RowReport(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     lead_id: str | None
     changes: tuple[FieldChange, ...] = ()
     error: RowError | None = None
+    data_quality: tuple[str, ...] = ()
+    """The data-quality rules that changed the row (R-J1, R-J2, R-P1); see `data_quality_rules`."""
 
     @property
     def failed(self) -> bool:
@@ -71,6 +74,8 @@ class ImportSummary(msgspec.Struct, kw_only=True):
     failed: int = 0
     by_outcome: dict[str, int] = msgspec.field(default_factory=dict)
     by_rule: dict[str, int] = msgspec.field(default_factory=dict)
+    by_data_quality: dict[str, int] = msgspec.field(default_factory=dict)
+    """Rows per data-quality rule that changed them (R-J1, R-J2, R-P1)."""
 
     def add(self, report: RowReport) -> None:
         """Count one row."""
@@ -79,6 +84,8 @@ class ImportSummary(msgspec.Struct, kw_only=True):
         self.by_outcome[report.outcome] = self.by_outcome.get(report.outcome, 0) + 1
         if report.rule:
             self.by_rule[report.rule] = self.by_rule.get(report.rule, 0) + 1
+        for rule in report.data_quality:
+            self.by_data_quality[rule] = self.by_data_quality.get(rule, 0) + 1
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -177,13 +184,19 @@ def _error(problem: Problem) -> RowError:
     )
 
 
-def _refused(number: int, problem: Problem, lead_id: str | None = None) -> RowReport:
+def _refused(
+    number: int,
+    problem: Problem,
+    lead_id: str | None = None,
+    data_quality: tuple[str, ...] = (),
+) -> RowReport:
     return RowReport(
         row=number,
         outcome=Outcome.REJECTED.value,
         rule=problem.rule,
         lead_id=lead_id,
         error=_error(problem),
+        data_quality=data_quality,
     )
 
 
@@ -198,6 +211,7 @@ def report_for_receipt(number: int, result: Result[CaptureReceipt, Problem]) -> 
         rule=explanation.rule,
         lead_id=result.unwrap().lead_id,
         changes=explanation.changes,
+        data_quality=data_quality_rules(explanation),
     )
 
 
@@ -207,7 +221,8 @@ def report_for_decision(number: int, result: Result[CaptureDecision, Problem]) -
         return _refused(number, result.failure())
     decision = result.unwrap()
     if isinstance(decision, Reject):
-        return _refused(number, decision.problem, decision.explanation.lead_id)
+        explanation = decision.explanation
+        return _refused(number, decision.problem, explanation.lead_id, data_quality_rules(explanation))
     explanation = decision.explanation
     return RowReport(
         row=number,
@@ -215,6 +230,7 @@ def report_for_decision(number: int, result: Result[CaptureDecision, Problem]) -
         rule=explanation.rule,
         lead_id=decision.lead.id,
         changes=explanation.changes,
+        data_quality=data_quality_rules(explanation),
     )
 
 
@@ -315,6 +331,7 @@ class ClientApplier:
                 rule=explanation.rule,
                 lead_id=receipt.lead_id,
                 changes=explanation.changes,
+                data_quality=data_quality_rules(explanation),
             )
         # A LeadSquared host answers only the lead and whether it was created.
         outcome = Outcome.CREATED if receipt.is_created else Outcome.UPDATED

@@ -457,7 +457,7 @@ _FORBIDDEN: Final = (
     " secret key beside it) or from an origin it does not list. Nothing was written."
 )
 _SITE_KEY_PATHS: Final = (_CAPTURE_PATH, "/v2/WebTracking.svc/Visit")
-_SITE_KEY: Final = {"AccessKeyQuery": []}
+_SITE_KEY: Final[dict[str, list[str]]] = {"AccessKeyQuery": []}
 """A site key (R-K3): the access key alone, in the query, from a page of a listed origin."""
 
 
