@@ -61,10 +61,10 @@
     post("/v2/WebTracking.svc/Visit", visit).catch(() => {}); // a lost page view must not break the page
   }
 
-  const emit = (form, name, detail) =>
-    form.dispatchEvent(new CustomEvent(`leadcapture:${name}`, { bubbles: true, detail }));
-
-  const NETWORK_ERROR = { ExceptionType: "NetworkError", ExceptionMessage: "The form could not reach the server" };
+  const networkError = () => ({
+    ExceptionType: "NetworkError",
+    ExceptionMessage: "The form could not reach the server",
+  });
 
   // The form's fields as Lead.Capture attributes: text values only (no files), empty ones left out so an
   // optional field left blank never clears what the lead already has (adr/0051).
@@ -77,29 +77,32 @@
     return list;
   };
 
+  // What the answer tells the page: [event name, detail].
   const capture = async (form) => {
     let answer;
     try {
       const response = await post("/v2/LeadManagement.svc/Lead.Capture", attributes(form));
       answer = await response.json();
     } catch {
-      emit(form, "error", NETWORK_ERROR);
-      return;
+      return ["error", networkError()];
     }
-    if (answer && answer.Status === "Success") emit(form, "success", answer.Message);
-    else if (answer && answer.ExceptionType) {
-      emit(form, "error", { ExceptionType: answer.ExceptionType, ExceptionMessage: answer.ExceptionMessage });
-    } else emit(form, "error", NETWORK_ERROR);
+    if (answer && answer.Status === "Success") return ["success", answer.Message];
+    if (answer && answer.ExceptionType) {
+      return ["error", { ExceptionType: answer.ExceptionType, ExceptionMessage: answer.ExceptionMessage }];
+    }
+    return ["error", networkError()];
   };
 
   // Delegated, so forms added after the page loaded are handled too.
-  document.addEventListener("submit", (event) => {
+  document.addEventListener("submit", async (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-leadcapture")) return;
     event.preventDefault();
     if (form.getAttribute("aria-busy") === "true") return; // a double click sends once
     form.setAttribute("aria-busy", "true");
-    capture(form).finally(() => form.removeAttribute("aria-busy"));
+    const [name, detail] = await capture(form);
+    form.removeAttribute("aria-busy"); // before the event, so its listener may submit the form again
+    form.dispatchEvent(new CustomEvent(`leadcapture:${name}`, { bubbles: true, detail }));
   });
 
   window.leadcaptureTracker = { api, visitorId };
