@@ -21,8 +21,6 @@ QUICK_SEARCH_PHONE_FIELDS: Final = (PHONE, MOBILE)
 """The fields whose digits a quick search made of digits also looks in."""
 QUICK_SEARCH_LIMIT: Final = 100
 """At most this many leads answer a quick search, the most recently modified first."""
-RECENTLY_MODIFIED_PAGE_LIMIT: Final = 5000
-"""The largest `PageSize` of Leads.RecentlyModified."""
 LEADS_BY_IDS_LIMIT: Final = 10_000
 """The most ids one Leads/Retrieve/ByIds may ask for."""
 

@@ -594,6 +594,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     `/lead/status` and `/lead/capture/metrics`.
     """
     from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
+    from leadcapture.entrypoints.lead_queries import LEAD_QUERY_ROUTES
 
     writer = GroupCommitWriter(engine) if group_commit else None
     gate = Gate(
@@ -611,6 +612,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
             get_by_email,
             get_by_phone,
             leads_metadata,
+            *LEAD_QUERY_ROUTES,
             retrieve_activities,
             record_visit,
             health,

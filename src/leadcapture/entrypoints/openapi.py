@@ -24,6 +24,7 @@ from leadcapture.core.names import RELATED_COMPANY_ID, SEARCH_BY, UpdateBehavior
 from leadcapture.core.request import RawAttribute
 from leadcapture.core.schema import Schema
 from leadcapture.service import IDEMPOTENCY_TTL, MAX_IDEMPOTENCY_KEY_LENGTH
+from leadcapture.wire.lead_queries import LeadsByIdsBody, RecentlyModifiedAnswer, RecentlyModifiedBody
 from leadcapture.wire.leadsquared import (
     ACCEPTED_STATUS,
     TASK_TYPE,
@@ -291,6 +292,9 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
             VisitBody,
             VisitAnswer,
             HealthAnswer,
+            LeadsByIdsBody,
+            RecentlyModifiedBody,
+            RecentlyModifiedAnswer,
             *([SuccessEnvelope, AcceptedAnswer, RequestStatusAnswer, InboxMetricsAnswer] if async_capture else []),
         ],
         ref_template=_REF,
@@ -374,6 +378,57 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
         ),
         "/v2/LeadManagement.svc/RetrieveLeadByPhoneNumber": _with_retry_after(
             _lookup("The leads with this phone number.", _query("phone", "Compared on its E.164 form.")),
+        ),
+        "/v2/LeadManagement.svc/Leads.GetByQuickSearch": _with_retry_after(
+            _lookup(
+                "Leads whose FirstName, LastName, EmailAddress, Phone, Mobile or Company holds the text (R-L5): ASCII"
+                " case ignored, a number also found among phone digits; the most recently modified first, at most"
+                " 100.",
+                _query("key", "The text to look for; blank answers `[]`."),
+            ),
+        ),
+        "/v2/LeadManagement.svc/Leads/Retrieve/ByIds": _with_retry_after(
+            {
+                "post": {
+                    "summary": "The leads with these ids (at most 10,000), in the order asked; unknown ids left out.",
+                    "requestBody": {"required": True, "content": _json_content(_ref("LeadsByIdsBody"))},
+                    "responses": {
+                        "200": {
+                            "description": "The found leads, each a flat object of string values.",
+                            "content": _json_content({"type": "array", "items": _ref("FlatLead")}),
+                        },
+                        **_errors(
+                            "ErrorEnvelope",
+                            {"400": "The body is not a list of at most 10,000 GUIDs (R-L6).", **_COMMON_ERRORS},
+                        ),
+                    },
+                },
+            },
+        ),
+        "/v2/LeadManagement.svc/Leads.RecentlyModified": _with_retry_after(
+            {
+                "post": {
+                    "summary": (
+                        "How many leads were modified between FromDate and ToDate (UTC, both included), and one page"
+                        " of them, oldest change first (R-L6)."
+                    ),
+                    "requestBody": {"required": True, "content": _json_content(_ref("RecentlyModifiedBody"))},
+                    "responses": {
+                        "200": {
+                            "description": "The count and the page.",
+                            "content": _json_content(_ref("RecentlyModifiedAnswer")),
+                        },
+                        **_errors(
+                            "ErrorEnvelope",
+                            {
+                                "400": "A date not written yyyy-mm-dd hh:mm:ss, FromDate after ToDate, or a page out of"
+                                " range (PageIndex from 1, PageSize from 1 to 5000).",
+                                **_COMMON_ERRORS,
+                            },
+                        ),
+                    },
+                },
+            },
         ),
         "/v2/LeadManagement.svc/LeadsMetaData.Get": _with_retry_after(
             {
