@@ -37,6 +37,7 @@ from leadcapture.entrypoints.metrics import ServerMetrics, metrics_route
 from leadcapture.entrypoints.observe import observe_requests
 from leadcapture.entrypoints.openapi import OPENAPI_PATH, openapi_json
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
+from leadcapture.entrypoints.tracker import TRACKER_ROUTES
 from leadcapture.keys import ApiKey, parse_origin, secret_matches
 from leadcapture.keys import Scope as KeyScope
 from leadcapture.normalize import STANDARD_NORMALIZER
@@ -577,6 +578,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     app = Litestar(
         route_handlers=[
             *(ASYNC_ROUTES if inbox is not None else ()),
+            *TRACKER_ROUTES,
             site_key_preflight,  # before the routes of its paths, so that it replaces the framework's OPTIONS
             lead_capture,
             get_by_id,
