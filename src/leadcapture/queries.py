@@ -7,6 +7,7 @@ the envelope reports; the two faces only carry bytes in and out.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -22,7 +23,14 @@ from leadcapture.core.search import (
     quick_search,
 )
 from leadcapture.ports import LeadStore
-from leadcapture.wire.lead_queries import LeadsByIdsBody, RecentlyModifiedAnswer, RecentlyModifiedBody, lead_properties
+from leadcapture.wire.lead_queries import (
+    LeadsByIdsBody,
+    RecentlyModifiedAnswer,
+    RecentlyModifiedBody,
+    ServiceUrls,
+    UserAnswer,
+    lead_properties,
+)
 from leadcapture.wire.leadsquared import flat_lead
 
 FlatLeads = list[dict[str, str]]
@@ -91,4 +99,21 @@ def _window(asked: RecentlyModifiedBody) -> Result[ModifiedWindow, Problem]:
             offset=(paging.page_index - 1) * paging.page_size,
             limit=paging.page_size,
         )
+    )
+
+
+_USERS: Final = uuid.UUID("6c1f3e0a-2d7b-4c59-9a43-6f0f5c2d8e11")
+"""The namespace of the users' ids: each caller's user has a fixed id made from what identifies it."""
+
+
+def user_answer(*, name: str, identity: str, administrator: bool, host: str) -> UserAnswer:
+    """UserByAccessKey.Get's answer (R-L9) for the caller `identity` (an access key) named `name`, served at `host`."""
+    return UserAnswer(
+        id=str(uuid.uuid5(_USERS, identity)),
+        first_name=name,
+        last_name="",
+        email_address="",
+        role="Administrator" if administrator else "API",
+        timezone="UTC",
+        lsq_common_service_urls=ServiceUrls(api=host, app=host),
     )

@@ -243,3 +243,14 @@ def test_a_decision_about_another_lead_is_an_unexpected_answer() -> None:
     client = LeadCaptureClient(MockTransport(Recorder(json_response(body))))
     with pytest.raises(UnexpectedAnswer):
         client.capture({"EmailAddress": "ada@example.com"})
+
+
+def test_L9_the_client_asks_who_its_key_is_through_any_transport() -> None:
+    """R-L9: `user()` answers the caller's user; in-process the caller is the process itself, on localhost."""
+    with LeadCaptureClient(LocalTransport(Engine(store=InMemoryLeadStore()))) as client:
+        user = client.user()
+    assert (user["FirstName"], user["Role"], user["LSQCommonServiceURLs"]) == (
+        "local",
+        "Administrator",
+        {"api": "localhost", "app": "localhost"},
+    )

@@ -78,8 +78,8 @@ def _run_generated_cases(operation: Any, keys: dict[str, str], explicit: Sequenc
 def test_generated_requests_get_documented_answers_and_never_a_5xx(server: RunningServer) -> None:
     """Requests generated from the served document (with valid keys) get documented, well-formed answers."""
     operations = _operations(server)
-    # the ten LeadSquared routes, the three async capture routes and /health
-    assert len(operations) == 14
+    # the eleven LeadSquared routes, the three async capture routes and /health
+    assert len(operations) == 15
     with server.client() as client:
         accepted = submit(client, EmailAddress="status-example@example.com")
 

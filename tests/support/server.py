@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ class RunningServer:
     args: list[str]
     log: Path
     process: subprocess.Popen[bytes]
+    verify: ssl.SSLContext | bool = True
+    """What an HTTPS client trusts: the server's own certificate file when it serves TLS (`start_server(tls=)`)."""
 
     @property
     def keys(self) -> dict[str, str]:
@@ -49,7 +52,7 @@ class RunningServer:
 
     def client(self, keys: dict[str, str] | None = None) -> httpx.Client:
         """An HTTP client to this server sending `keys` (by default the printed key) as query parameters."""
-        return httpx.Client(base_url=self.base_url, params=keys or self.keys, timeout=30)
+        return httpx.Client(base_url=self.base_url, params=keys or self.keys, timeout=30, verify=self.verify)
 
     def issue_key(self, name: str, *options: str) -> dict[str, str]:
         """Another access key, made by `leadcapture keys create --name NAME OPTIONS` on this server's database.
@@ -89,7 +92,7 @@ class RunningServer:
     def restart(self) -> None:
         """Start the same command again on the same database and port."""
         self.stop()
-        self.process = _start(self.args, self.base_url, self.log)
+        self.process = _start(self.args, self.base_url, self.log, self.verify)
 
 
 def _command(command: str, args: list[str], log: Path) -> subprocess.Popen[bytes]:
@@ -103,12 +106,12 @@ def _command(command: str, args: list[str], log: Path) -> subprocess.Popen[bytes
         )
 
 
-def _start(args: list[str], base_url: str, log: Path) -> subprocess.Popen[bytes]:
+def _start(args: list[str], base_url: str, log: Path, verify: ssl.SSLContext | bool = True) -> subprocess.Popen[bytes]:
     process = _command("serve", args, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base_url}/health", timeout=1, verify=verify).status_code == 200:
                 return process
         except httpx.TransportError:
             pass
@@ -121,23 +124,31 @@ def _start(args: list[str], base_url: str, log: Path) -> subprocess.Popen[bytes]
     raise RuntimeError(msg)
 
 
-def start_server(tmp_path: Path, *extra: str, database: str | None = None) -> RunningServer:
+def start_server(
+    tmp_path: Path, *extra: str, database: str | None = None, tls: tuple[Path, Path] | None = None
+) -> RunningServer:
     """Start `leadcapture serve` with `extra` options and read the first key it prints.
 
     The database is a new SQLite file in `tmp_path` unless `database` names another (a PostgreSQL URL).
+    With `tls` (a certificate file and its key file) the server serves HTTPS, and clients trust that certificate.
     """
     database = database or f"{SQLITE_PREFIX}{tmp_path / 'leads.db'}"
     port = free_port()
     args = ["--database", database, "--port", str(port), *extra]
-    base_url = f"http://127.0.0.1:{port}"
+    verify: ssl.SSLContext | bool = True
+    scheme = "http"
+    if tls is not None:
+        args += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+        verify, scheme = ssl.create_default_context(cafile=str(tls[0])), "https"
+    base_url = f"{scheme}://127.0.0.1:{port}"
     log = tmp_path / "server.log"
-    process = _start(args, base_url, log)
+    process = _start(args, base_url, log, verify)
     banner = log.read_text()
     access = re.search(r"AccessKey: (\S+)", banner)
     secret = re.search(r"SecretKey: (\S+)", banner)
     assert access is not None, banner
     assert secret is not None, banner
-    return RunningServer(base_url, access.group(1), secret.group(1), database, args, log, process)
+    return RunningServer(base_url, access.group(1), secret.group(1), database, args, log, process, verify)
 
 
 def start_another(first: RunningServer, folder: Path, *extra: str) -> RunningServer:

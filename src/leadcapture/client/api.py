@@ -22,6 +22,7 @@ from leadcapture.transports.base import (
     METADATA_PATH,
     QUICK_SEARCH_PATH,
     RECENTLY_MODIFIED_PATH,
+    USER_PATH,
     ApiRequest,
     ApiResponse,
     NoAnswer,
@@ -87,6 +88,7 @@ _PREVIEW: Final = msgspec.json.Decoder(_PreviewAnswer)
 _LEADS: Final = msgspec.json.Decoder(list[FlatLead])
 _METADATA: Final = msgspec.json.Decoder(list[dict[str, Any]])
 _MODIFIED: Final = msgspec.json.Decoder(RecentlyModifiedAnswer)
+_USER: Final = msgspec.json.Decoder(dict[str, Any])
 _JSON: Final = (("Content-Type", "application/json"),)
 _encode = msgspec.json.Encoder().encode
 _OK: Final = 200
@@ -201,6 +203,13 @@ class LeadCaptureClient:
         page = _decode(_MODIFIED, response)
         leads = [{pair.attribute: pair.value for pair in lead.lead_property_list} for lead in page.leads]
         return ModifiedLeads(record_count=page.record_count, leads=leads)
+
+    def user(self) -> dict[str, Any]:
+        """The key's user and, in `LSQCommonServiceURLs.api`, the host to call next (UserByAccessKey.Get)."""
+        response = self._send(ApiRequest(method="GET", path=USER_PATH))
+        if response.status != _OK:
+            raise _failure(_decode(_ANSWER, response), response)
+        return _decode(_USER, response)
 
     def metadata(self) -> list[dict[str, Any]]:
         """The lead schema, one object per field (LeadsMetaData.Get)."""

@@ -7,7 +7,6 @@ taken from the answer's `LSQCommonServiceURLs`. The server answers the host it i
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -15,13 +14,12 @@ from litestar import Request, Response, get
 
 from leadcapture.entrypoints.http import Access, _admit, _json
 from leadcapture.keys import ALL_SCOPES, ApiKey
-from leadcapture.wire.lead_queries import ServiceUrls, UserAnswer
+from leadcapture.queries import user_answer
+from leadcapture.transports.base import USER_PATH
+from leadcapture.wire.lead_queries import UserAnswer
 
-USER_PATH: Final = "/v2/Authentication.svc/UserByAccessKey.Get"
 ANY_KEY_ACCESS: Final = Access(needs=frozenset())
 """Any secret key may ask who it is; a site key may not (it is no user's, and it never reads)."""
-_USERS: Final = uuid.UUID("6c1f3e0a-2d7b-4c59-9a43-6f0f5c2d8e11")
-"""The namespace of the users' ids: each key's user has a fixed id made from its access key."""
 
 
 def public_host(public_url: str) -> str:
@@ -35,15 +33,7 @@ def public_host(public_url: str) -> str:
 
 def user_of(key: ApiKey, host: str) -> UserAnswer:
     """The user a key acts as: named after the key, its id fixed by the access key."""
-    return UserAnswer(
-        id=str(uuid.uuid5(_USERS, key.access_key)),
-        first_name=key.name,
-        last_name="",
-        email_address="",
-        role="Administrator" if key.scopes == ALL_SCOPES else "API",
-        timezone="UTC",
-        lsq_common_service_urls=ServiceUrls(api=host, app=host),
-    )
+    return user_answer(name=key.name, identity=key.access_key, administrator=key.scopes == ALL_SCOPES, host=host)
 
 
 @get(USER_PATH)

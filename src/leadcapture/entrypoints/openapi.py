@@ -24,7 +24,7 @@ from leadcapture.core.names import RELATED_COMPANY_ID, SEARCH_BY, UpdateBehavior
 from leadcapture.core.request import RawAttribute
 from leadcapture.core.schema import Schema
 from leadcapture.service import IDEMPOTENCY_TTL, MAX_IDEMPOTENCY_KEY_LENGTH
-from leadcapture.wire.lead_queries import LeadsByIdsBody, RecentlyModifiedAnswer, RecentlyModifiedBody
+from leadcapture.wire.lead_queries import LeadsByIdsBody, RecentlyModifiedAnswer, RecentlyModifiedBody, UserAnswer
 from leadcapture.wire.leadsquared import (
     ACCEPTED_STATUS,
     TASK_TYPE,
@@ -295,6 +295,7 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
             LeadsByIdsBody,
             RecentlyModifiedBody,
             RecentlyModifiedAnswer,
+            UserAnswer,
             *([SuccessEnvelope, AcceptedAnswer, RequestStatusAnswer, InboxMetricsAnswer] if async_capture else []),
         ],
         ref_template=_REF,
@@ -426,6 +427,21 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
                                 **_COMMON_ERRORS,
                             },
                         ),
+                    },
+                },
+            },
+        ),
+        "/v2/Authentication.svc/UserByAccessKey.Get": _with_retry_after(
+            {
+                "get": {
+                    "summary": (
+                        "The calling key's user, and in `LSQCommonServiceURLs.api` the host to call next as"
+                        " `https://{api}/v2/...` (R-L9): the server's `--public-url`, else the host this request"
+                        " reached."
+                    ),
+                    "responses": {
+                        "200": {"description": "The key's user.", "content": _json_content(_ref("UserAnswer"))},
+                        **_errors("ErrorEnvelope", _COMMON_ERRORS),
                     },
                 },
             },

@@ -27,6 +27,8 @@ QUICK_SEARCH_PATH: Final = "/v2/LeadManagement.svc/Leads.GetByQuickSearch"
 """`GET ?key=`: the leads whose name, email, phone, mobile or company holds the text (R-L5)."""
 BY_IDS_PATH: Final = "/v2/LeadManagement.svc/Leads/Retrieve/ByIds"
 """`POST {"SearchParameters":{"LeadIds":[...]}}`: the leads with these ids, in the order asked (R-L6)."""
+USER_PATH: Final = "/v2/Authentication.svc/UserByAccessKey.Get"
+"""`GET`: the calling key's user and the host to call next (R-L9)."""
 RECENTLY_MODIFIED_PATH: Final = "/v2/LeadManagement.svc/Leads.RecentlyModified"
 """`POST {"Parameter":{"FromDate","ToDate"},"Paging":{...}}`: the leads modified in a range, paged (R-L6)."""
 

@@ -16,7 +16,7 @@ from leadcapture.core.problems import Problem
 from leadcapture.core.schema import FieldSpec
 from leadcapture.core.values import match_key
 from leadcapture.normalize import STANDARD_NORMALIZER
-from leadcapture.queries import leads_by_ids_answer, quick_search_answer, recently_modified_answer
+from leadcapture.queries import leads_by_ids_answer, quick_search_answer, recently_modified_answer, user_answer
 from leadcapture.service import Engine, answer_for
 from leadcapture.transports.base import (
     BY_IDS_PATH,
@@ -27,6 +27,7 @@ from leadcapture.transports.base import (
     METADATA_PATH,
     QUICK_SEARCH_PATH,
     RECENTLY_MODIFIED_PATH,
+    USER_PATH,
     ApiRequest,
     ApiResponse,
     TransportBase,
@@ -61,6 +62,7 @@ class LocalTransport(TransportBase):
             ("GET", QUICK_SEARCH_PATH): self._quick_search,
             ("POST", BY_IDS_PATH): self._by_ids,
             ("POST", RECENTLY_MODIFIED_PATH): self._recently_modified,
+            ("GET", USER_PATH): self._user,
         }
 
     def handle_request(self, request: ApiRequest) -> ApiResponse:
@@ -126,6 +128,10 @@ class LocalTransport(TransportBase):
     def _recently_modified(self, request: ApiRequest) -> ApiResponse:
         answer = recently_modified_answer(self.engine.store, request.body)
         return json_response(answer.unwrap()) if isinstance(answer, Success) else _error(answer.failure())
+
+    def _user(self, _: ApiRequest) -> ApiResponse:
+        # No key reaches an engine in this process: its caller is the process itself, with every right.
+        return json_response(user_answer(name="local", identity="local", administrator=True, host="localhost"))
 
     def _metadata(self, _: ApiRequest) -> ApiResponse:
         return json_response([_field_metadata(spec) for spec in self.engine.schema.fields])
