@@ -30,6 +30,7 @@ from leadcapture.core.decision import (
 )
 from leadcapture.core.match import CandidateQuery, candidate_query
 from leadcapture.core.names import ExceptionType, UpdateBehavior
+from leadcapture.core.policies import LEAD_CAPTURE, CapturePolicy, MatchPolicy, looked_up_id
 from leadcapture.core.problems import Problem
 from leadcapture.core.request import CaptureRequest, check_request, parse_behavior, read_attributes
 from leadcapture.core.schema import DEFAULT_SCHEMA, Schema
@@ -192,10 +193,18 @@ class Engine:
         behavior: UpdateBehavior | None,
         *,
         reader: LeadTransaction | None = None,
+        policy: MatchPolicy = LEAD_CAPTURE,
     ) -> CaptureDecision:
         """Read the candidates for a validated request (from `reader`, else the store) and decide it."""
         source: LeadTransaction = reader if reader is not None else self.store
-        return self._decide(request, behavior, source, candidate_query(request, self.schema))
+        return self._decide(request, behavior, source, self._query(request, policy), policy)
+
+    def _query(self, request: CaptureRequest, policy: MatchPolicy) -> CandidateQuery:
+        """What the store must look up: the request's identifiers, and the id the policy acts on."""
+        query = candidate_query(request, self.schema)
+        if isinstance(policy, CapturePolicy):
+            return query
+        return msgspec.structs.replace(query, prospect_id=looked_up_id(policy, request))
 
     def _decide(
         self,
@@ -203,6 +212,7 @@ class Engine:
         behavior: UpdateBehavior | None,
         source: LeadTransaction,
         query: CandidateQuery,
+        policy: MatchPolicy = LEAD_CAPTURE,
     ) -> CaptureDecision:
         """`decide` with the request's candidate query already made (a batch makes it to preload with)."""
         candidates = source.find_candidates(query)
@@ -214,14 +224,17 @@ class Engine:
             behavior=behavior,
             now=self._clock.now(),
             ids=ids,
+            policy=policy,
         )
 
     def preview(
         self,
         attributes: object,
         behavior: str | UpdateBehavior | None = None,
+        *,
+        policy: MatchPolicy = LEAD_CAPTURE,
     ) -> Result[CaptureDecision, Problem]:
-        """What `capture` would do with the current data, writing nothing (R-D1, R-D2).
+        """What `capture` would do with the current data, writing nothing (R-D1, R-D2, R-L10).
 
         A request that cannot be decided (bad input) is a `Failure`; anything else is the decision,
         a `Reject` included, with its explanation.
@@ -229,7 +242,7 @@ class Engine:
         checked = self._checked(attributes, behavior)
         if isinstance(checked, Problem):
             return Failure(checked)
-        return Success(self.decide(*checked))
+        return Success(self.decide(*checked, policy=policy))
 
     def preview_many(
         self,
@@ -300,25 +313,32 @@ class Engine:
         self,
         attributes: object,
         behavior: str | UpdateBehavior | None = None,
+        *,
+        policy: MatchPolicy = LEAD_CAPTURE,
     ) -> Result[CaptureReceipt, Problem]:
         """Create or update a lead from `attributes`, posting its Lead Capture activity.
 
         `attributes` is a Lead.Capture JSON body (bytes or str), a list of `{"Attribute","Value"}` dicts,
-        or a plain `{name: value}` mapping; `behavior` is a `LeadUpdateBehavior` value.
+        or a plain `{name: value}` mapping; `behavior` is a `LeadUpdateBehavior` value. Another `policy`
+        makes it one of the lead-management calls: `CreatePolicy()` (Lead.Create),
+        `UpdateByIdPolicy(lead_id=...)` (Lead.Update), `CreateOrUpdatePolicy()` or
+        `ConvertPolicy(visitor_id=...)`, which post no activity (R-L1..R-L4).
         """
         checked = self._checked(attributes, behavior)
         if isinstance(checked, Problem):
             return Failure(checked)
-        return self.capture_request(*checked)
+        return self.capture_request(*checked, policy=policy)
 
     def capture_request(
         self,
         request: CaptureRequest,
         behavior: UpdateBehavior | None,
+        *,
+        policy: MatchPolicy = LEAD_CAPTURE,
     ) -> Result[CaptureReceipt, Problem]:
         """Decide and apply a validated request in one store transaction."""
         with self.store.transaction() as tx:
-            return self._capture_in(tx, request, behavior)
+            return self._capture_in(tx, request, behavior, policy=policy)
 
     def capture_many(
         self,
@@ -375,12 +395,14 @@ class Engine:
         request: CaptureRequest,
         behavior: UpdateBehavior | None,
         query: CandidateQuery | None = None,
+        *,
+        policy: MatchPolicy = LEAD_CAPTURE,
     ) -> Result[CaptureReceipt, Problem]:
         """Decide and apply inside `tx`, deciding again when the store reports a conflict (R-M10)."""
         if query is None:
-            query = candidate_query(request, self.schema)
+            query = self._query(request, policy)
         for _ in range(self._max_attempts):
-            decision = self._decide(request, behavior, tx, query)
+            decision = self._decide(request, behavior, tx, query, policy)
             if isinstance(tx.apply(decision), Success):
                 return answer_for(decision)
         return Failure(
@@ -397,9 +419,13 @@ class Engine:
         tx: LeadTransaction,
         attributes: object,
         behavior: str | UpdateBehavior | None = None,
+        *,
+        policy: MatchPolicy = LEAD_CAPTURE,
     ) -> Result[CaptureReceipt, Problem]:
         """Validate and capture inside a transaction the caller holds (which commits it with its own writes)."""
-        return self.validate(attributes, behavior).bind(lambda checked: self._capture_in(tx, *checked))
+        return self.validate(attributes, behavior).bind(
+            lambda checked: self._capture_in(tx, *checked, policy=policy),
+        )
 
     def answer_once(
         self,
@@ -499,17 +525,21 @@ class Engine:
         key: str,
         render: Callable[[Result[CaptureReceipt, Problem]], StoredAnswer],
         ttl: timedelta = IDEMPOTENCY_TTL,
+        policy: MatchPolicy = LEAD_CAPTURE,
     ) -> Result[IdempotentAnswer, Problem]:
         """`capture`, once per idempotency key: a retry with the key and the same request replays the answer.
 
         `render` turns the capture's result into the answer recorded with the key (an HTTP status and body);
-        the capture and the record are written in one store transaction (see `answer_once`).
+        the capture and the record are written in one store transaction (see `answer_once`). The policy is
+        part of what a replay must match: the same key on another lead is another request.
         """
         return self.answer_once(
             scope=scope,
             key=key,
-            fingerprint=request_fingerprint(attributes, behavior),
-            produce=lambda tx: render(self.capture_in(tx, attributes, behavior)),
+            fingerprint=request_fingerprint(
+                attributes, behavior if isinstance(policy, CapturePolicy) else (behavior, policy)
+            ),
+            produce=lambda tx: render(self.capture_in(tx, attributes, behavior, policy=policy)),
             ttl=ttl,
         )
 

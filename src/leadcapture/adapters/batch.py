@@ -19,7 +19,7 @@ from typing import Final, NamedTuple, Protocol, assert_never
 import msgspec
 from returns.result import Failure, Result, Success
 
-from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
+from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update, posted
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Activity, IndexEntry, Lead, Visitor
 from leadcapture.core.visits import visit_activity
@@ -213,7 +213,7 @@ class BatchOverlay:
         """Apply the decision to the image, or refuse it where the database would (R-M10)."""
         match decision:
             case Create(lead=lead, index=index, activity=activity):
-                return self._create(lead, index, (activity,))
+                return self._create(lead, index, posted(activity))
             case Update():
                 return self._update(decision)
             case Convert(lead=lead, index=index, activity=activity, visit_activities=visits):
@@ -225,7 +225,7 @@ class BatchOverlay:
                 # the lead too; `flush` adds any saved after the batch loaded it (adr/0028).
                 carried = {visit.id for visit in visits}
                 missed = tuple(visit_activity(lead.id, v) for v in visitor.visits if v.id not in carried)
-                created = self._create(lead, index, (*visits, *missed, activity))
+                created = self._create(lead, index, (*visits, *missed, *posted(activity)))
                 if isinstance(created, Success):
                     self._visitors[lead.id] = msgspec.structs.replace(visitor, converted=True)
                     self._converted.append(lead.id)
@@ -268,7 +268,7 @@ class BatchOverlay:
         staged = self._stage(lead.id, removed, added)
         if isinstance(staged, str):
             return _conflict(staged)
-        self._commit(staged, lead, (decision.activity,))
+        self._commit(staged, lead, posted(decision.activity))
         if lead.id in self._versions:
             self._updated[lead.id] = None
         return _OK

@@ -11,7 +11,7 @@ from typing import Any, Final, assert_never
 import msgspec
 from returns.result import Failure, Result, Success
 
-from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
+from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update, posted
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
 from leadcapture.core.search import ModifiedWindow, QuickSearch, modified_within, quick_search_matches
@@ -108,9 +108,9 @@ class InMemoryLeadStore:
         with self._lock:
             match decision:
                 case Create(lead=lead, index=index, activity=activity):
-                    return self._write(lead, index, (activity,), expected_version=None)
+                    return self._write(lead, index, posted(activity), expected_version=None)
                 case Update(lead=lead, index=index, activity=activity, expected_version=version):
-                    return self._write(lead, index, (activity,), expected_version=version)
+                    return self._write(lead, index, posted(activity), expected_version=version)
                 case Convert(lead=lead, index=index, activity=activity, visit_activities=visits):
                     visitor = self._visitors.get(lead.id)
                     if visitor is None or visitor.converted:
@@ -118,7 +118,7 @@ class InMemoryLeadStore:
                     # Visits saved after the decision read the visitor go on the lead too (adr/0028).
                     carried = {visit.id for visit in visits}
                     missed = tuple(visit_activity(lead.id, v) for v in visitor.visits if v.id not in carried)
-                    written = self._write(lead, index, (*visits, *missed, activity), expected_version=None)
+                    written = self._write(lead, index, (*visits, *missed, *posted(activity)), expected_version=None)
                     if isinstance(written, Success):
                         self._set(self._visitors, lead.id, msgspec.structs.replace(visitor, converted=True))
                     return written

@@ -484,8 +484,9 @@ class SQLTransaction:
                 _entry_row(entry, lead_id),
             )
 
-    def _insert_activity(self, activity: Activity) -> None:
-        self._cur.execute(self._sql.insert_activity, activity_row(activity))
+    def _insert_activity(self, activity: Activity | None) -> None:
+        if activity is not None:  # the lead-management calls post no activity (R-L1..R-L4)
+            self._cur.execute(self._sql.insert_activity, activity_row(activity))
 
     def _insert_visit_activities(self, visitor_id: str) -> None:
         """Post the visitor's stored visits not yet on its lead there, if the lead exists (adr/0028)."""

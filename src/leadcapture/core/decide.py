@@ -28,6 +28,13 @@ from leadcapture.core.names import (
     Outcome,
     UpdateBehavior,
 )
+from leadcapture.core.policies import (
+    LEAD_CAPTURE,
+    CapturePolicy,
+    MatchPolicy,
+    posts_capture_activity,
+    resolve_policy_match,
+)
 from leadcapture.core.problems import Problem, duplicate_entry, invalid_input, mandatory_missing
 from leadcapture.core.records import (
     Activity,
@@ -60,6 +67,8 @@ class _Context(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     behavior: UpdateBehavior | None
     now: datetime
     ids: NewIds
+    posts_activity: bool
+    """Whether the call posts a Lead Capture activity and keeps first-touch sources (Lead.Capture does)."""
 
 
 def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
@@ -70,10 +79,29 @@ def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
     behavior: UpdateBehavior | None,
     now: datetime,
     ids: NewIds,
+    policy: MatchPolicy = LEAD_CAPTURE,
 ) -> CaptureDecision:
-    """Decide what capturing `request` does, given what the store holds (R-M, R-U, R-B, R-S, R-A, R-V7)."""
-    ctx = _Context(request=request, candidates=candidates, schema=schema, behavior=behavior, now=now, ids=ids)
-    match = resolve_match(request, candidates, schema=schema)
+    """Decide what capturing `request` does, given what the store holds (R-M, R-U, R-B, R-S, R-A, R-V7).
+
+    `policy` says how the lead is found: Lead.Capture's search by default, or one of the lead-management
+    calls (R-L1..R-L4), which decide the same way once they know the lead but post no activity.
+    """
+    ctx = _Context(
+        request=request,
+        candidates=candidates,
+        schema=schema,
+        behavior=behavior,
+        now=now,
+        ids=ids,
+        posts_activity=posts_capture_activity(policy),
+    )
+    if isinstance(policy, CapturePolicy):
+        match = resolve_match(request, candidates, schema=schema)
+    else:
+        found = resolve_policy_match(policy, request, candidates, schema)
+        if isinstance(found, Problem):
+            return _reject(ctx, Match(rule=found.rule), found)
+        match = found
     if request.related_company_id is not None and not candidates.known_account:
         problem = invalid_input(
             f"RelatedCompanyId: no account with id {request.related_company_id}",
@@ -138,7 +166,7 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
         fields=fields,
         created_on=ctx.now,
         modified_on=ctx.now,
-        last_activity_on=ctx.now,
+        last_activity_on=ctx.now if ctx.posts_activity else None,
         related_company_id=request.related_company_id,
     )
     unchanged = tuple(FieldLeftAlone(field=name, value="", reason=READ_ONLY) for name in request.read_only)
@@ -153,7 +181,7 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
 
 def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
     schema = ctx.schema
-    plan = plan_update(lead, ctx.request, ctx.behavior, schema)
+    plan = plan_update(lead, ctx.request, ctx.behavior, schema, first_touch=ctx.posts_activity)
     # One pass over the changes gathers what the checks below need.
     cleared: list[str] = []
     changed_unique: dict[str, str] = {}
@@ -184,7 +212,7 @@ def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
         lead,
         fields=fields,
         modified_on=ctx.now if plan.changes else lead.modified_on,
-        last_activity_on=ctx.now,
+        last_activity_on=ctx.now if ctx.posts_activity else lead.last_activity_on,
         related_company_id=company,
         version=lead.version + 1,
     )
@@ -245,7 +273,9 @@ def _capture_activity(  # noqa: PLR0913 - the activity's parts, the last one key
     changes: tuple[FieldChange, ...],
     *,
     rule: str | None = None,
-) -> Activity:
+) -> Activity | None:
+    if not ctx.posts_activity:
+        return None
     source_fields = ctx.schema.source_fields
     source = {name: value for name, value in ctx.request.values.items() if value and name in source_fields}
     return Activity(

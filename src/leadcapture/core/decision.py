@@ -48,11 +48,11 @@ class Explanation(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 class Create(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
-    """Create `lead` and post `activity` on it (R-M1, R-M4, R-M7, R-M9)."""
+    """Create `lead` and post `activity` on it (R-M1, R-M4, R-M7, R-M9); Lead.Create posts none (R-L1)."""
 
     lead: Lead
     index: tuple[IndexEntry, ...]
-    activity: Activity
+    activity: Activity | None
     explanation: Explanation
 
 
@@ -64,7 +64,8 @@ class Update(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     index: tuple[IndexEntry, ...]
     previous_index: tuple[IndexEntry, ...]
     """The entries the lead had when it was read; a store rewrites only the difference."""
-    activity: Activity
+    activity: Activity | None
+    """The Lead Capture activity; None for the lead-management calls, which post none (R-L2, R-L3)."""
     explanation: Explanation
 
 
@@ -73,7 +74,8 @@ class Convert(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
 
     lead: Lead
     index: tuple[IndexEntry, ...]
-    activity: Activity
+    activity: Activity | None
+    """The Lead Capture activity; None for Lead.Convert, which posts only the visits (R-L4)."""
     visit_activities: tuple[Activity, ...]
     explanation: Explanation
 
@@ -97,7 +99,8 @@ class CaptureReceipt(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A capture that was applied: the lead, its Lead Capture activity, and the decision behind it (R-H1)."""
 
     lead_id: str
-    activity_id: str
+    activity_id: str | None
+    """The Lead Capture activity posted; None for the lead-management calls, which post none."""
     is_created: bool
     outcome: Outcome
     decision: Create | Update | Convert
@@ -108,8 +111,13 @@ def receipt_for(decision: Applicable) -> CaptureReceipt:
     outcome = decision.explanation.outcome
     return CaptureReceipt(
         lead_id=decision.lead.id,
-        activity_id=decision.activity.id,
+        activity_id=decision.activity.id if decision.activity is not None else None,
         is_created=outcome is not Outcome.UPDATED,
         outcome=outcome,
         decision=decision,
     )
+
+
+def posted(activity: Activity | None) -> tuple[Activity, ...]:
+    """A decision's own activity as the activities a store writes: none when the call posts none."""
+    return (activity,) if activity is not None else ()

@@ -40,6 +40,8 @@ def plan_update(
     request: CaptureRequest,
     behavior: UpdateBehavior | None,
     schema: Schema,
+    *,
+    first_touch: bool = True,
 ) -> UpdatePlan:
     """Decide field by field what an Updated capture sets on `lead` (R-B1..R-B6, R-S1).
 
@@ -47,7 +49,8 @@ def plan_update(
     one after normalisation is no change (R-B5); a source field is only filled where empty (R-S1). A field
     the behaviour would set is set only if its update policy allows it too (R-P1); under canonical email
     matching another spelling of the stored Gmail mailbox is no change (R-J2), and a blocked identifier
-    never replaces a stored one (R-J1).
+    never replaces a stored one (R-J1). Without `first_touch` (the lead-management calls, R-L1..R-L3)
+    source fields are ordinary fields.
     """
     changes: list[FieldChange] = []
     unchanged: list[FieldLeftAlone] = []
@@ -60,7 +63,7 @@ def plan_update(
             continue
         old = stored.get(name, "")
         # An equal value is the most common answer on a repeated capture: no call for it.
-        reason = EQUAL_VALUE if old == new else _field_reason(spec, old, new, behavior, schema)
+        reason = EQUAL_VALUE if old == new else _field_reason(spec, old, new, behavior, schema, first_touch=first_touch)
         if reason is None:
             changes.append(FieldChange(field=name, old=old, new=new))
         else:
@@ -90,12 +93,14 @@ def _plan_company(  # noqa: PLR0913 - the submitted value and the two lists it l
         unchanged.append(FieldLeftAlone(field=name, value=new, reason=reason))
 
 
-def _field_reason(
+def _field_reason(  # noqa: PLR0913 - the field, its two values, and the rules that choose between them
     spec: FieldSpec,
     old: str,
     new: str,
     behavior: UpdateBehavior | None,
     schema: Schema,
+    *,
+    first_touch: bool = True,
 ) -> str | None:
     """`_reason_to_keep` for a field, with the two common answers first: equal (R-B5), and set (R-B1)."""
     # Only emails and phones have a match key other than the value itself (`match_key`).
@@ -112,7 +117,7 @@ def _field_reason(
         and canonical_email(old) == canonical_email(new)
     ):
         return SAME_MAILBOX
-    reason = _behavior_or_policy(spec, old, behavior)
+    reason = _behavior_or_policy(spec, old, behavior, source=spec.is_source_field and first_touch)
     # A junk value never replaces a stored identifier: it would make a reachable lead unreachable.
     if (
         reason is None
@@ -124,14 +129,12 @@ def _field_reason(
     return reason
 
 
-def _behavior_or_policy(spec: FieldSpec, old: str, behavior: UpdateBehavior | None) -> str | None:
-    """Why the behaviour (R-B, R-S1) or else the field's update policy (R-P1) keeps a changed field."""
+def _behavior_or_policy(spec: FieldSpec, old: str, behavior: UpdateBehavior | None, *, source: bool) -> str | None:
+    """Why the behaviour (R-B, R-S1 for a first-touch `source` field) or else the update policy (R-P1) keeps it."""
     policy = spec.update
-    if behavior is None and policy is UpdatePolicy.ALWAYS and not (old and spec.is_source_field):
+    if behavior is None and policy is UpdatePolicy.ALWAYS and not (old and source):
         return None  # what `_reason_to_keep` answers for the default behaviour and policy
-    reason = _reason_to_keep(
-        old=old, equal=False, behavior=behavior, unique=spec.is_unique, source=spec.is_source_field
-    )
+    reason = _reason_to_keep(old=old, equal=False, behavior=behavior, unique=spec.is_unique, source=source)
     if reason is not None or policy is UpdatePolicy.ALWAYS:
         return reason
     if policy is UpdatePolicy.NEVER:

@@ -181,7 +181,7 @@ def success_envelope(receipt: CaptureReceipt) -> SuccessEnvelope:
     """The body a successful capture answers with."""
     return SuccessEnvelope(
         status="Success",
-        message=CaptureMessage(id=receipt.lead_id, related_id=receipt.activity_id, is_created=receipt.is_created),
+        message=CaptureMessage(id=receipt.lead_id, related_id=receipt.activity_id or "", is_created=receipt.is_created),
     )
 
 
