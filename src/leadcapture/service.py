@@ -572,6 +572,20 @@ class DryRun:
         engine = self._engine
         return engine._preview_batch(self._tx, [engine.validate(row, behavior) for row in rows])
 
+    def capture(
+        self,
+        attributes: object,
+        behavior: str | UpdateBehavior | None = None,
+        *,
+        policy: MatchPolicy = LEAD_CAPTURE,
+    ) -> Result[CaptureReceipt, Problem]:
+        """What capturing these attributes would do after the calls before it: applied, then rolled back.
+
+        The receipt's decision is the preview; a later call sees it, as a bulk call's later rows see the
+        earlier ones (R-L7, R-L10).
+        """
+        return self._engine.capture_in(self._tx, attributes, behavior, policy=policy)
+
 
 def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:
     """What an applied decision answers: a receipt, or the rejection's problem."""

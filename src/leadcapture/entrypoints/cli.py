@@ -347,6 +347,9 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     site_rate_limit: Annotated[
         str, typer.Option("--site-rate-limit", help="Requests per client IP with a site key, as N/Ws (30/60s).")
     ] = "30/60s",
+    bulk_rate_limit: Annotated[
+        str, typer.Option("--bulk-rate-limit", help="Bulk calls per key, as N/Ws (5/5s), besides --rate-limit.")
+    ] = "5/5s",
     rate_limit_storage: Annotated[
         str,
         typer.Option("--rate-limit-storage", help="memory:// for one process, redis://host:port for several."),
@@ -399,7 +402,8 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     from leadcapture.entrypoints.serve import ServeSettings, run_server
     from leadcapture.extras import require_extras_for
 
-    for option, limit in (("--rate-limit", rate_limit), ("--site-rate-limit", site_rate_limit)):
+    limits = (("--rate-limit", rate_limit), ("--site-rate-limit", site_rate_limit), ("--bulk-rate-limit", bulk_rate_limit))
+    for option, limit in limits:
         try:
             RateLimit.parse(limit)
         except ValueError as exc:
@@ -426,6 +430,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
         database=database,
         rate_limit=rate_limit,
         site_rate_limit=site_rate_limit,
+        bulk_rate_limit=bulk_rate_limit,
         rate_limit_storage=rate_limit_storage,
         config=config,
         group_commit=group_commit,

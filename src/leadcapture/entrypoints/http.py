@@ -67,6 +67,8 @@ BASE: Final = "/v2/LeadManagement.svc"
 VISIT_PATH: Final = "/v2/WebTracking.svc/Visit"
 SITE_RATE_LIMIT: Final = RateLimit(amount=30, seconds=60)
 """Requests per client IP address with a site key (R-K3), besides the key's own limit."""
+BULK_RATE_LIMIT: Final = RateLimit(amount=5, seconds=5)
+"""Bulk calls per key (R-L7), besides the key's own limit."""
 MAX_BODY_BYTES: Final = 1024 * 1024
 _encode = msgspec.json.Encoder().encode
 
@@ -148,6 +150,8 @@ class Access(msgspec.Struct, frozen=True, kw_only=True):
     needs: frozenset[KeyScope]
     site_keys: bool = False
     """Whether a site key (R-K3) may call the route: only captures and visits, never a read."""
+    bulk: bool = False
+    """Whether the route is a bulk call, which also counts against the keys' lower bulk limit (R-L7)."""
 
 
 CAPTURE_ACCESS: Final = Access(needs=frozenset({KeyScope.CAPTURE, KeyScope.ACTIVITY}), site_keys=True)
@@ -166,11 +170,19 @@ def _unauthorized(message: str, rule: str = "R-K2") -> ApiError:
 class Gate:
     """Checks a request's keys (R-H3), their scopes and origins (R-K), and its caller's rate limits (R-H4)."""
 
-    def __init__(self, keys: KeyStore, limiter: RateLimiter, site_limiter: RateLimiter | None = None) -> None:
-        """Authenticate against `keys`, limit each key with `limiter` and each site visitor's IP with `site_limiter`."""
+    def __init__(
+        self,
+        keys: KeyStore,
+        limiter: RateLimiter,
+        site_limiter: RateLimiter | None = None,
+        bulk_limiter: RateLimiter | None = None,
+    ) -> None:
+        """Authenticate against `keys`; limit each key with `limiter`, and also each site visitor's IP with
+        `site_limiter` and each key's bulk calls with `bulk_limiter`."""
         self._keys = keys
         self._limiter = limiter
-        self._site_limiter = site_limiter or RateLimiter(SITE_RATE_LIMIT, storage_uri="memory://")
+        self._site_limiter = site_limiter or RateLimiter(SITE_RATE_LIMIT, storage_uri="memory://", namespace="site-ip")
+        self._bulk_limiter = bulk_limiter or RateLimiter(BULK_RATE_LIMIT, storage_uri="memory://", namespace="bulk")
         self._recent: dict[str, tuple[float, ApiKey]] = {}
 
     async def _find_key(self, access_key: str) -> ApiKey | None:
@@ -215,6 +227,8 @@ class Gate:
                 raise _unauthorized(f"The key lacks the {_scope_names(missing)} this API needs")
         note_key(key.name)
         await self._count(self._limiter, key.access_key)
+        if access.bulk:
+            await self._count(self._bulk_limiter, key.access_key)
         return key
 
     def _admit_site_key(
@@ -547,6 +561,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     keys: KeyStore,
     rate_limit: RateLimit | None = None,
     site_rate_limit: RateLimit = SITE_RATE_LIMIT,
+    bulk_rate_limit: RateLimit = BULK_RATE_LIMIT,
     limiter_storage: str = "memory://",
     group_commit: bool = True,
     baseline_route: bool = False,
@@ -568,12 +583,14 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
     from leadcapture.entrypoints.authentication import AUTHENTICATION_ROUTES, public_host
     from leadcapture.entrypoints.lead_queries import LEAD_QUERY_ROUTES
+    from leadcapture.entrypoints.lead_writes import LEAD_WRITE_ROUTES
 
     writer = GroupCommitWriter(engine, metrics=metrics) if group_commit else None
     gate = Gate(
         keys,
         RateLimiter(rate_limit or RateLimit(amount=25, seconds=5), storage_uri=limiter_storage),
         RateLimiter(site_rate_limit, storage_uri=limiter_storage, namespace="site-ip"),
+        RateLimiter(bulk_rate_limit, storage_uri=limiter_storage, namespace="bulk"),
     )
     app = Litestar(
         route_handlers=[
@@ -586,6 +603,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
             get_by_phone,
             leads_metadata,
             *LEAD_QUERY_ROUTES,
+            *LEAD_WRITE_ROUTES,
             *AUTHENTICATION_ROUTES,
             retrieve_activities,
             record_visit,

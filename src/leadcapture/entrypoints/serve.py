@@ -53,6 +53,7 @@ class ServeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     database: str = DEFAULT_DATABASE_URL
     rate_limit: str = "25/5s"
     site_rate_limit: str = "30/60s"
+    bulk_rate_limit: str = "5/5s"
     public_url: str | None = None
     """The address clients reach the server at (`UserByAccessKey.Get` answers its host, R-L9)."""
     rate_limit_storage: str = "memory://"
@@ -93,6 +94,7 @@ def build_app(settings: ServeSettings) -> Litestar:
         keys=SQLKeyStore(settings.database),
         rate_limit=RateLimit.parse(settings.rate_limit),
         site_rate_limit=RateLimit.parse(settings.site_rate_limit),
+        bulk_rate_limit=RateLimit.parse(settings.bulk_rate_limit),
         limiter_storage=settings.rate_limit_storage,
         group_commit=settings.group_commit,
         baseline_route=settings.baseline_route,
