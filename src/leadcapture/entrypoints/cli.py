@@ -402,7 +402,11 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     from leadcapture.entrypoints.serve import ServeSettings, run_server
     from leadcapture.extras import require_extras_for
 
-    limits = (("--rate-limit", rate_limit), ("--site-rate-limit", site_rate_limit), ("--bulk-rate-limit", bulk_rate_limit))
+    limits = (
+        ("--rate-limit", rate_limit),
+        ("--site-rate-limit", site_rate_limit),
+        ("--bulk-rate-limit", bulk_rate_limit),
+    )
     for option, limit in limits:
         try:
             RateLimit.parse(limit)
