@@ -78,19 +78,30 @@ def _run_generated_cases(operation: Any, keys: dict[str, str], explicit: Sequenc
 def test_generated_requests_get_documented_answers_and_never_a_5xx(server: RunningServer) -> None:
     """Requests generated from the served document (with valid keys) get documented, well-formed answers."""
     operations = _operations(server)
-    # the eleven LeadSquared routes, the three async capture routes and /health
-    assert len(operations) == 15
+    # the seventeen LeadSquared routes, the three async capture routes and /health
+    assert len(operations) == 21
     with server.client() as client:
         accepted = submit(client, EmailAddress="status-example@example.com")
+        lead = client.post(CAPTURE, json=[{"Attribute": "FirstName", "Value": "Ann"}]).json()["Message"]["Id"]
+        visitor = client.post("/v2/WebTracking.svc/Visit", json={"PageURL": "https://a.example/"}).json()["Message"][
+            "Id"
+        ]
 
+    # A generated id names no request, lead or visitor (a 404 or 400); these name ones the server has.
+    named = {
+        STATUS: {"RequestId": accepted},
+        "/v2/LeadManagement.svc/Lead.Update": {"leadId": lead},
+        "/v2/LeadManagement.svc/Lead.Convert": {"leadId": visitor},
+    }
     statuses: dict[str, set[int]] = {}
     for operation in operations:
-        # A generated RequestId names no request (a 404); this one names a request the server accepted.
-        explicit = [operation.Case(query={"RequestId": accepted})] if operation.path == STATUS else []
+        query = named.get(operation.path)
+        body = None if operation.path == STATUS else [{"Attribute": "City", "Value": "Oslo"}]
+        explicit = [operation.Case(query=query, body=body, media_type="application/json")] if query is not None else []
         statuses[operation.label] = _run_generated_cases(operation, server.header_keys, explicit)
 
     # Generation reached every operation's success answer, not only its error answers.
-    assert [label for label, seen in statuses.items() if 200 not in seen] == [], statuses
+    assert [label for label, seen in statuses.items() if 200 not in seen] == [], sorted(statuses.items())
 
 
 def test_R_Q5_idempotent_replays_and_key_conflicts_are_answered_as_documented(server: RunningServer) -> None:

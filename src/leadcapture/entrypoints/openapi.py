@@ -25,6 +25,7 @@ from leadcapture.core.request import RawAttribute
 from leadcapture.core.schema import Schema
 from leadcapture.service import IDEMPOTENCY_TTL, MAX_IDEMPOTENCY_KEY_LENGTH
 from leadcapture.wire.lead_queries import LeadsByIdsBody, RecentlyModifiedAnswer, RecentlyModifiedBody, UserAnswer
+from leadcapture.wire.lead_writes import AffectedAnswer, BulkRow, CreateAnswer, UpsertAnswer
 from leadcapture.wire.leadsquared import (
     ACCEPTED_STATUS,
     TASK_TYPE,
@@ -175,6 +176,87 @@ def _capture_body(description: str) -> dict[str, Any]:
     }
 
 
+_DRY_RUN: Final = {
+    "name": "dryRun",
+    "in": "query",
+    "required": False,
+    "description": "`true`: answer what the call would, plus `Preview` (its decision), and write nothing (R-L10).",
+    "schema": {"type": "string", "enum": ["true", "false"]},
+}
+_LEAD_ID: Final = {
+    "name": "leadId",
+    "in": "query",
+    "required": True,
+    "description": "The lead's (or, for Lead.Convert, the visitor's) id; the name in any casing.",
+    "schema": {"type": "string", "format": "uuid"},
+}
+_WRITE_ERRORS: Final = {
+    "400": "Bad input (R-V, R-H6), a missing or malformed `leadId`, or what the call refuses (R-L1..R-L4).",
+    "409": "Another lead already holds a unique value of this request (R-U2).",
+    "413": "The body is larger than 1 MiB (R-V8).",
+    **_COMMON_ERRORS,
+    "503": "The lead kept changing under concurrent writes; the request may be sent again (R-M10).",
+}
+
+
+def _lead_write(summary: str, answer: str, *, lead_id: bool = False) -> dict[str, Any]:
+    """A lead-management write (R-L1..R-L4): the attribute body, `dryRun`, `Idempotency-Key`, the answer."""
+    errors = dict(_WRITE_ERRORS)
+    if lead_id:
+        errors["404"] = "No lead with this `leadId` (Lead.Update, R-L2)."
+    return _with_retry_after(
+        {
+            "post": {
+                "summary": summary,
+                "parameters": [*([_LEAD_ID] if lead_id else []), _DRY_RUN, _IDEMPOTENCY_KEY],
+                "requestBody": _capture_body("The lead's attributes as name-value pairs."),
+                "responses": _replayable(
+                    {
+                        "200": {
+                            "description": "Done (or, in a dry run, what would be done).",
+                            "content": _json_content(_ref(answer)),
+                        },
+                        **_errors("CaptureErrorAnswer", errors),
+                    },
+                    ("200", "400", "404", "409") if lead_id else ("200", "400", "409"),
+                ),
+            },
+        },
+    )
+
+
+def _bulk_write(summary: str, most: int) -> dict[str, Any]:
+    """A bulk write (R-L7): an array of attribute arrays, one answer per row."""
+    return _with_retry_after(
+        {
+            "post": {
+                "summary": summary,
+                "parameters": [_DRY_RUN],
+                "requestBody": {
+                    "required": True,
+                    "content": _json_content(
+                        {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": most,
+                            "items": {"type": "array", "items": _ref("RawAttribute")},
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": {
+                        "description": "One answer per row, in order; a failed row carries its exception.",
+                        "content": _json_content({"type": "array", "items": _ref("BulkRow")}),
+                    },
+                    **_errors(
+                        "ErrorEnvelope", {"400": f"Not an array of 1 to {most} attribute arrays.", **_COMMON_ERRORS}
+                    ),
+                },
+            },
+        },
+    )
+
+
 def _update_behavior() -> dict[str, Any]:
     return _query(
         "LeadUpdateBehavior",
@@ -296,6 +378,10 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
             RecentlyModifiedBody,
             RecentlyModifiedAnswer,
             UserAnswer,
+            CreateAnswer,
+            AffectedAnswer,
+            UpsertAnswer,
+            BulkRow,
             *([SuccessEnvelope, AcceptedAnswer, RequestStatusAnswer, InboxMetricsAnswer] if async_capture else []),
         ],
         ref_template=_REF,
@@ -430,6 +516,29 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
                     },
                 },
             },
+        ),
+        "/v2/LeadManagement.svc/Lead.Create": _lead_write(
+            "Create a lead from the attributes; never matches another (R-L1). No activity is posted.", "CreateAnswer"
+        ),
+        "/v2/LeadManagement.svc/Lead.Update": _lead_write(
+            "Set the given fields on the lead `leadId` (R-L2). `postUpdatedLead` is accepted.",
+            "AffectedAnswer",
+            lead_id=True,
+        ),
+        "/v2/LeadManagement.svc/Lead.CreateOrUpdate": _lead_write(
+            "Update the lead found by the SearchBy field, else by EmailAddress then Phone; or create one (R-L3).",
+            "UpsertAnswer",
+        ),
+        "/v2/LeadManagement.svc/Lead.Convert": _lead_write(
+            "Turn the visitor `leadId` into a lead with that id and its first-touch source (R-L4).",
+            "AffectedAnswer",
+            lead_id=True,
+        ),
+        "/v2/LeadManagement.svc/Lead/Bulk/Create": _bulk_write(
+            "Create up to 50 leads in order; rows never match (R-L7). Bulk calls have their own rate limit.", 50
+        ),
+        "/v2/LeadManagement.svc/Lead/Bulk/CreateOrUpdate": _bulk_write(
+            "Create or update up to 25 leads in order, SearchBy per row; a row sees the rows before it (R-L7).", 25
         ),
         "/v2/Authentication.svc/UserByAccessKey.Get": _with_retry_after(
             {
