@@ -37,6 +37,14 @@ from leadcapture.core.decision import (
 )
 from leadcapture.core.match import CandidateQuery, Candidates, candidate_query, resolve_match
 from leadcapture.core.names import DataType, EmailMatch, ExceptionType, Outcome, UpdateBehavior, UpdatePolicy
+from leadcapture.core.policies import (
+    CapturePolicy,
+    ConvertPolicy,
+    CreateOrUpdatePolicy,
+    CreatePolicy,
+    MatchPolicy,
+    UpdateByIdPolicy,
+)
 from leadcapture.core.problems import FieldError, Problem
 from leadcapture.core.quality import canonical_email
 from leadcapture.core.records import (
@@ -85,13 +93,17 @@ __all__ = [
     "Candidates",
     "CaptureActivityData",
     "CaptureDecision",
+    "CapturePolicy",
     "CaptureReceipt",
     "CaptureRequest",
     "ClientReceipt",
     "Clock",
     "ConnectionFailed",
     "Convert",
+    "ConvertPolicy",
     "Create",
+    "CreateOrUpdatePolicy",
+    "CreatePolicy",
     "DataType",
     "DryRunReport",
     "DuplicateEntry",
@@ -116,6 +128,7 @@ __all__ = [
     "LeadStore",
     "LocalTransport",
     "MandatoryAttributeMissing",
+    "MatchPolicy",
     "MockTransport",
     "NewIds",
     "Outcome",
@@ -133,6 +146,7 @@ __all__ = [
     "UnknownAttribute",
     "Update",
     "UpdateBehavior",
+    "UpdateByIdPolicy",
     "UpdatePolicy",
     "Visit",
     "Visitor",

@@ -20,6 +20,7 @@ from tests.support.server import RunningServer, start_server
 from leadcapture import Engine
 from leadcapture.adapters import open_store
 from leadcapture.client import ApiError, LeadCaptureClient
+from leadcapture.core.policies import CreatePolicy, UpdateByIdPolicy
 from leadcapture.transports import HTTPTransport, LocalTransport
 
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -46,6 +47,7 @@ class Normalizer:
 
 Step = Callable[[LeadCaptureClient], object]
 
+NO_LEAD = "00000000-0000-4000-8000-000000000000"
 SCENARIO: list[tuple[str, Step]] = [
     ("preview a new lead", lambda c: c.preview({"EmailAddress": "ada@example.com", "FirstName": "Ada"})),
     ("create it", lambda c: c.capture({"EmailAddress": "ada@example.com", "FirstName": "Ada"})),
@@ -82,6 +84,25 @@ SCENARIO: list[tuple[str, Step]] = [
         "recently modified",
         lambda c: c.recently_modified(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)),
     ),
+    ("Lead.Create", lambda c: c.create({"EmailAddress": "dee@example.com", "FirstName": "Dee"})),
+    ("Lead.Create of a held email", lambda c: c.create({"EmailAddress": "DEE@example.com"})),
+    ("Lead.Update", lambda c: c.update(c.leads_by_email("dee@example.com")[0]["ProspectID"], {"City": "Oslo"})),
+    ("Lead.Update of no lead", lambda c: c.update(NO_LEAD, {"City": "Oslo"})),
+    ("Lead.CreateOrUpdate", lambda c: c.create_or_update({"EmailAddress": "dee@example.com", "LastName": "Dee"})),
+    ("Lead.CreateOrUpdate without a unique field", lambda c: c.create_or_update({"FirstName": "Eve"})),
+    ("preview Lead.Create", lambda c: c.preview({"EmailAddress": "eve@example.com"}, policy=CreatePolicy())),
+    ("preview Lead.Update of no lead", lambda c: c.preview({"City": "Rome"}, policy=UpdateByIdPolicy(lead_id=NO_LEAD))),
+    (
+        "bulk create or update",
+        lambda c: c.bulk_create_or_update(
+            [
+                {"EmailAddress": "fay@example.com"},
+                {"EmailAddress": "FAY@example.com", "City": "Pune"},
+                {"EmailAddress": "bad"},
+            ]
+        ),
+    ),
+    ("bulk create", lambda c: c.bulk_create([{"EmailAddress": "fay@example.com"}, {"FirstName": "Gus"}])),
     (
         "a backwards range",
         lambda c: c.recently_modified(datetime(2100, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC)),
@@ -152,7 +173,18 @@ def test_local_and_http_transports_answer_alike(server: RunningServer, tmp_path:
     assert [change["field"] for change in updated["decision"]["explanation"]["changes"]] == ["LastName", "Phone"]
 
     # The queries of R-L5 and R-L6 found what the scenario made, on both sides alike.
-    searched, by_digits, by_ids, bad_id, modified, backwards = local_answers[-6:]
+    answered = dict(zip([name for name, _ in SCENARIO], local_answers, strict=True))
+    searched, by_digits, by_ids, bad_id, modified, backwards = (
+        answered[name]
+        for name in (
+            "quick search by name",
+            "quick search by phone digits",
+            "leads by ids, in the order asked",
+            "leads by a bad id",
+            "recently modified",
+            "a backwards range",
+        )
+    )
     assert [lead["EmailAddress"] for lead in searched] == ["bob@example.com"]
     assert [lead["EmailAddress"] for lead in by_digits] == ["ada@example.com"]
     assert [lead["EmailAddress"] for lead in by_ids] == ["ada@example.com", "bob@example.com"]
@@ -160,6 +192,23 @@ def test_local_and_http_transports_answer_alike(server: RunningServer, tmp_path:
     assert modified["record_count"] == 2
     assert [lead["EmailAddress"] for lead in modified["leads"]] == ["ada@example.com", "bob@example.com"]
     assert (backwards["raised"], backwards["status"]) == ("InvalidInput", 400)
+    # The lead-management writes (R-L1..R-L4, R-L7, R-L10) answered alike on both sides, and did what they say.
+    created, held, updated, no_lead, upserted, no_unique, previewed, previewed_no_lead, bulk, bulk_create = (
+        local_answers[-11:-1]
+    )
+    assert created.startswith("#")
+    assert (held["raised"], no_lead["raised"], no_lead["status"]) == ("DuplicateEntry", "InvalidInput", 404)
+    assert updated is None
+    assert upserted == {"lead_id": created, "is_created": False}
+    assert (no_unique["raised"], no_unique["status"]) == ("InvalidInput", 400)
+    assert (previewed["type"], previewed["activity"]) == ("Create", None)
+    assert previewed_no_lead["type"] == "Reject"
+    assert [(row["created"], row["updated"], row["exception_type"]) for row in bulk] == [
+        (True, False, None),
+        (False, True, None),
+        (False, False, "MXInvalidInputException"),
+    ]
+    assert [row["exception_type"] for row in bulk_create] == ["MXDuplicateEntryException", None]
 
 
 def test_unknown_path_is_not_found_on_both(server: RunningServer, tmp_path: Path) -> None:

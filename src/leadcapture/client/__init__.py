@@ -1,6 +1,15 @@
 """The client: `LeadCaptureClient` over a `Transport`, and the exceptions it raises."""
 
-from leadcapture.client.api import Attributes, ClientReceipt, FlatLead, LeadCaptureClient, encode_attributes
+from leadcapture.client.api import (
+    Attributes,
+    BulkResult,
+    ClientReceipt,
+    FlatLead,
+    LeadCaptureClient,
+    LeadWrite,
+    ModifiedLeads,
+    encode_attributes,
+)
 from leadcapture.client.errors import (
     ApiError,
     ConnectionFailed,
@@ -22,6 +31,7 @@ from leadcapture.client.limiter import CallLimiter, CallRate
 __all__ = [
     "ApiError",
     "Attributes",
+    "BulkResult",
     "CallLimiter",
     "CallRate",
     "ClientReceipt",
@@ -32,7 +42,9 @@ __all__ = [
     "InvalidInput",
     "LeadCaptureClient",
     "LeadCaptureError",
+    "LeadWrite",
     "MandatoryAttributeMissing",
+    "ModifiedLeads",
     "NotFound",
     "RateLimited",
     "ServerBusy",

@@ -13,15 +13,30 @@ from leadcapture.client.errors import ConnectionFailed, UnexpectedAnswer, error_
 from leadcapture.client.limiter import CallLimiter, CallRate
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Update
 from leadcapture.core.names import Outcome, UpdateBehavior
+from leadcapture.core.policies import (
+    LEAD_CAPTURE,
+    CapturePolicy,
+    ConvertPolicy,
+    CreateOrUpdatePolicy,
+    CreatePolicy,
+    MatchPolicy,
+    UpdateByIdPolicy,
+)
 from leadcapture.transports.base import (
+    BULK_CREATE_OR_UPDATE_PATH,
+    BULK_CREATE_PATH,
     BY_IDS_PATH,
     CAPTURE_PATH,
+    CONVERT_PATH,
+    CREATE_OR_UPDATE_PATH,
+    CREATE_PATH,
     GET_BY_EMAIL_PATH,
     GET_BY_ID_PATH,
     GET_BY_PHONE_PATH,
     METADATA_PATH,
     QUICK_SEARCH_PATH,
     RECENTLY_MODIFIED_PATH,
+    UPDATE_PATH,
     USER_PATH,
     ApiRequest,
     ApiResponse,
@@ -82,7 +97,47 @@ class _PreviewAnswer(_Answer):
     preview: CaptureDecision | None = None
 
 
+class _WriteAnswer(msgspec.Struct, rename="pascal"):
+    """The answer of a lead-management write: its `Message` differs per call (R-L1..R-L4)."""
+
+    status: str = ""
+    message: dict[str, Any] | None = None
+    exception_type: str = ""
+    exception_message: str = ""
+    preview: CaptureDecision | None = None
+
+
+class LeadWrite(msgspec.Struct, frozen=True, kw_only=True):
+    """What a lead-management write did: the lead it wrote, and whether it created it."""
+
+    lead_id: str
+    is_created: bool
+
+
+class BulkResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One row of a bulk call (R-L7): the lead it wrote, or the error it met (`exception_type` set)."""
+
+    row_number: int
+    lead_id: str | None
+    created: bool
+    updated: bool
+    exception_type: str | None = None
+    exception_message: str | None = None
+
+
+class _BulkRow(msgspec.Struct, rename="pascal"):
+    row_number: int
+    lead_id: str | None
+    lead_created: bool
+    lead_updated: bool
+    affected_rows: int
+    exception_type: str | None = None
+    exception_message: str | None = None
+
+
 _ANSWER: Final = msgspec.json.Decoder(_Answer)
+_WRITE: Final = msgspec.json.Decoder(_WriteAnswer)
+_BULK: Final = msgspec.json.Decoder(list[_BulkRow])
 _CAPTURE: Final = msgspec.json.Decoder(_CaptureAnswer)
 _PREVIEW: Final = msgspec.json.Decoder(_PreviewAnswer)
 _LEADS: Final = msgspec.json.Decoder(list[FlatLead])
@@ -146,12 +201,25 @@ class LeadCaptureClient:
             )
         raise _failure(answer, response)
 
-    def preview(self, attributes: Attributes, behavior: str | UpdateBehavior | None = None) -> CaptureDecision:
+    def preview(
+        self,
+        attributes: Attributes,
+        behavior: str | UpdateBehavior | None = None,
+        *,
+        policy: MatchPolicy = LEAD_CAPTURE,
+    ) -> CaptureDecision:
         """What `capture` would decide with the current data, writing nothing (`dryRun=true`, R-D1, R-D2).
 
         A refused capture (a duplicate unique value) is a `Reject` decision; a request that cannot be
-        decided at all (bad input) raises its `ApiError`.
+        decided at all (bad input) raises its `ApiError`. Another `policy` previews the lead-management
+        call it stands for (`CreatePolicy()` is Lead.Create, `UpdateByIdPolicy(lead_id=...)` Lead.Update...,
+        R-L10), with the same answers as `Engine.preview(..., policy=...)`.
         """
+        if not isinstance(policy, CapturePolicy):
+            written = self._write(policy, attributes, dry_run=True)
+            if written.preview is not None:
+                return written.preview
+            raise UnexpectedAnswer(_OK, b"a dry run answered no Preview")
         response = self._send(
             ApiRequest(
                 method="POST",
@@ -178,6 +246,76 @@ class LeadCaptureClient:
     def leads_by_phone(self, phone: str) -> list[FlatLead]:
         """The leads with this phone number, compared on E.164 (RetrieveLeadByPhoneNumber)."""
         return self._leads(GET_BY_PHONE_PATH, "phone", phone)
+
+    def create(self, attributes: Attributes, *, idempotency_key: str | None = None) -> str:
+        """Create a lead that matches no other (Lead.Create, R-L1); its id. No activity is posted."""
+        message = self._write(CreatePolicy(), attributes, idempotency_key=idempotency_key).message or {}
+        return str(message["Id"])
+
+    def update(self, lead_id: str, attributes: Attributes, *, idempotency_key: str | None = None) -> None:
+        """Set the given fields on the lead `lead_id` (Lead.Update, R-L2); no such lead raises InvalidInput."""
+        self._write(UpdateByIdPolicy(lead_id=lead_id), attributes, idempotency_key=idempotency_key)
+
+    def create_or_update(self, attributes: Attributes, *, idempotency_key: str | None = None) -> LeadWrite:
+        """Update the lead found by SearchBy's field, else EmailAddress then Phone; or create one (R-L3)."""
+        message = self._write(CreateOrUpdatePolicy(), attributes, idempotency_key=idempotency_key).message or {}
+        return LeadWrite(lead_id=str(message["Id"]), is_created=bool(message["IsCreated"]))
+
+    def convert(self, visitor_id: str, attributes: Attributes, *, idempotency_key: str | None = None) -> None:
+        """Turn the visitor `visitor_id` into a lead with that id (Lead.Convert, R-L4)."""
+        self._write(ConvertPolicy(visitor_id=visitor_id), attributes, idempotency_key=idempotency_key)
+
+    def bulk_create(self, rows: Sequence[Attributes]) -> list[BulkResult]:
+        """Create up to 50 leads in order (Lead/Bulk/Create, R-L7); one result per row."""
+        return self._bulk(BULK_CREATE_PATH, rows)
+
+    def bulk_create_or_update(self, rows: Sequence[Attributes]) -> list[BulkResult]:
+        """Create or update up to 25 leads in order (Lead/Bulk/CreateOrUpdate, R-L7); one result per row."""
+        return self._bulk(BULK_CREATE_OR_UPDATE_PATH, rows)
+
+    def _write(
+        self,
+        policy: MatchPolicy,
+        attributes: Attributes,
+        *,
+        idempotency_key: str | None = None,
+        dry_run: bool = False,
+    ) -> _WriteAnswer:
+        """Send the lead-management call `policy` stands for; its answer, or raise its error."""
+        path, query = _write_call(policy)
+        if dry_run:
+            query = (*query, ("dryRun", "true"))
+        headers = (("Idempotency-Key", idempotency_key),) if idempotency_key is not None else ()
+        response = self._send(
+            ApiRequest(
+                method="POST",
+                path=path,
+                query=query,
+                headers=(*_JSON, *headers),
+                body=encode_attributes(attributes),
+            ),
+        )
+        answer = _decode(_WRITE, response)
+        if answer.preview is not None or (response.status == _OK and answer.message is not None):
+            return answer
+        raise _failure(answer, response)
+
+    def _bulk(self, path: str, rows: Sequence[Attributes]) -> list[BulkResult]:
+        body = b"[" + b",".join(encode_attributes(row) for row in rows) + b"]"
+        response = self._send(ApiRequest(method="POST", path=path, headers=_JSON, body=body))
+        if response.status != _OK:
+            raise _failure(_decode(_ANSWER, response), response)
+        return [
+            BulkResult(
+                row_number=row.row_number,
+                lead_id=row.lead_id,
+                created=row.lead_created,
+                updated=row.lead_updated,
+                exception_type=row.exception_type,
+                exception_message=row.exception_message,
+            )
+            for row in _decode(_BULK, response)
+        ]
 
     def quick_search(self, text: str) -> list[FlatLead]:
         """Leads whose name, email, phone, mobile or company holds `text`, newest first (Leads.GetByQuickSearch)."""
@@ -272,7 +410,7 @@ def _decode(decoder: msgspec.json.Decoder[_T], response: ApiResponse) -> _T:
         raise UnexpectedAnswer(response.status, response.body) from exc
 
 
-def _failure(answer: _Answer, response: ApiResponse) -> Exception:
+def _failure(answer: _Answer | _WriteAnswer, response: ApiResponse) -> Exception:
     """The exception an error answer stands for."""
     if not answer.exception_type:
         return UnexpectedAnswer(response.status, response.body)
@@ -290,3 +428,18 @@ def _utc_text(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _write_call(policy: MatchPolicy) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The path and query of the lead-management call a policy stands for."""
+    match policy:
+        case CreatePolicy():
+            return CREATE_PATH, ()
+        case UpdateByIdPolicy(lead_id=lead_id):
+            return UPDATE_PATH, (("leadId", lead_id),)
+        case CreateOrUpdatePolicy():
+            return CREATE_OR_UPDATE_PATH, ()
+        case ConvertPolicy(visitor_id=visitor_id):
+            return CONVERT_PATH, (("leadId", visitor_id),)
+        case CapturePolicy():
+            return CAPTURE_PATH, ()

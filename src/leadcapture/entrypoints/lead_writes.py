@@ -12,7 +12,6 @@ from returns.result import Failure
 
 from leadcapture.core.policies import MatchPolicy
 from leadcapture.entrypoints.http import (
-    BASE,
     Access,
     ApiError,
     _admit,
@@ -25,6 +24,14 @@ from leadcapture.keys import Scope
 from leadcapture.lead_writes import LeadCall, bulk_write, lead_write, policy_for, written_answer
 from leadcapture.ports import IdempotentTransaction
 from leadcapture.service import Engine, StoredAnswer, request_fingerprint
+from leadcapture.transports.base import (
+    BULK_CREATE_OR_UPDATE_PATH,
+    BULK_CREATE_PATH,
+    CONVERT_PATH,
+    CREATE_OR_UPDATE_PATH,
+    CREATE_PATH,
+    UPDATE_PATH,
+)
 
 MANAGE_ACCESS: Final = Access(needs=frozenset({Scope.CAPTURE}))
 """The lead-management calls write leads and post no activity: the `capture` scope (R-K1); never a site key."""
@@ -70,25 +77,25 @@ def _recorded_write(
     return StoredAnswer(status=status, body=_encode(answer))
 
 
-@post(f"{BASE}/Lead.Create", status_code=200)
+@post(CREATE_PATH, status_code=200)
 async def lead_create(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Create a lead from the attributes; never matches another (R-L1)."""
     return await _lead_call(request, LeadCall.CREATE)
 
 
-@post(f"{BASE}/Lead.Update", status_code=200)
+@post(UPDATE_PATH, status_code=200)
 async def lead_update(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Set the given fields on the lead `leadId` (R-L2); `postUpdatedLead` is accepted."""
     return await _lead_call(request, LeadCall.UPDATE)
 
 
-@post(f"{BASE}/Lead.CreateOrUpdate", status_code=200)
+@post(CREATE_OR_UPDATE_PATH, status_code=200)
 async def lead_create_or_update(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Update the lead found by SearchBy's field, else EmailAddress then Phone; or create one (R-L3)."""
     return await _lead_call(request, LeadCall.CREATE_OR_UPDATE)
 
 
-@post(f"{BASE}/Lead.Convert", status_code=200)
+@post(CONVERT_PATH, status_code=200)
 async def lead_convert(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Turn the visitor `leadId` into a lead with that id and its first-touch source (R-L4)."""
     return await _lead_call(request, LeadCall.CONVERT)
@@ -103,13 +110,13 @@ async def _bulk_call(request: Request[Any, Any, Any], call: LeadCall) -> Respons
     return _response(status, answer)
 
 
-@post(f"{BASE}/Lead/Bulk/Create", status_code=200)
+@post(BULK_CREATE_PATH, status_code=200)
 async def bulk_create(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Create up to 50 leads in order, one answer per row (R-L7)."""
     return await _bulk_call(request, LeadCall.CREATE)
 
 
-@post(f"{BASE}/Lead/Bulk/CreateOrUpdate", status_code=200)
+@post(BULK_CREATE_OR_UPDATE_PATH, status_code=200)
 async def bulk_create_or_update(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Create or update up to 25 leads in order (SearchBy per row), one answer per row (R-L7)."""
     return await _bulk_call(request, LeadCall.CREATE_OR_UPDATE)

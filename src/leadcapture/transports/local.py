@@ -6,6 +6,7 @@ suite in `tests/client` holds the two to that), but needs no keys: whoever holds
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,18 +16,25 @@ from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
 from leadcapture.core.problems import Problem
 from leadcapture.core.schema import FieldSpec
 from leadcapture.core.values import match_key
+from leadcapture.lead_writes import LeadCall, bulk_write, lead_write
 from leadcapture.normalize import STANDARD_NORMALIZER
 from leadcapture.queries import leads_by_ids_answer, quick_search_answer, recently_modified_answer, user_answer
 from leadcapture.service import Engine, answer_for
 from leadcapture.transports.base import (
+    BULK_CREATE_OR_UPDATE_PATH,
+    BULK_CREATE_PATH,
     BY_IDS_PATH,
     CAPTURE_PATH,
+    CONVERT_PATH,
+    CREATE_OR_UPDATE_PATH,
+    CREATE_PATH,
     GET_BY_EMAIL_PATH,
     GET_BY_ID_PATH,
     GET_BY_PHONE_PATH,
     METADATA_PATH,
     QUICK_SEARCH_PATH,
     RECENTLY_MODIFIED_PATH,
+    UPDATE_PATH,
     USER_PATH,
     ApiRequest,
     ApiResponse,
@@ -63,6 +71,12 @@ class LocalTransport(TransportBase):
             ("POST", BY_IDS_PATH): self._by_ids,
             ("POST", RECENTLY_MODIFIED_PATH): self._recently_modified,
             ("GET", USER_PATH): self._user,
+            ("POST", CREATE_PATH): functools.partial(self._write, LeadCall.CREATE),
+            ("POST", UPDATE_PATH): functools.partial(self._write, LeadCall.UPDATE),
+            ("POST", CREATE_OR_UPDATE_PATH): functools.partial(self._write, LeadCall.CREATE_OR_UPDATE),
+            ("POST", CONVERT_PATH): functools.partial(self._write, LeadCall.CONVERT),
+            ("POST", BULK_CREATE_PATH): functools.partial(self._bulk, LeadCall.CREATE),
+            ("POST", BULK_CREATE_OR_UPDATE_PATH): functools.partial(self._bulk, LeadCall.CREATE_OR_UPDATE),
         }
 
     def handle_request(self, request: ApiRequest) -> ApiResponse:
@@ -128,6 +142,16 @@ class LocalTransport(TransportBase):
     def _recently_modified(self, request: ApiRequest) -> ApiResponse:
         answer = recently_modified_answer(self.engine.store, request.body)
         return json_response(answer.unwrap()) if isinstance(answer, Success) else _error(answer.failure())
+
+    def _write(self, call: LeadCall, request: ApiRequest) -> ApiResponse:
+        query = {name.casefold(): value for name, value in request.query}
+        status, answer = lead_write(self.engine, call, request.body, query)
+        return json_response(answer, status)
+
+    def _bulk(self, call: LeadCall, request: ApiRequest) -> ApiResponse:
+        dry_run = (request.query_value("dryRun") or "").casefold() == "true"
+        status, answer = bulk_write(self.engine, call, request.body, dry_run=dry_run)
+        return json_response(answer, status)
 
     def _user(self, _: ApiRequest) -> ApiResponse:
         # No key reaches an engine in this process: its caller is the process itself, with every right.
