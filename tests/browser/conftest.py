@@ -53,7 +53,7 @@ def create_site_key(server: RunningServer, name: str, *origins: str) -> str:
     return access.group(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tracker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """One server for the browser tests, with limits high enough not to get in their way."""
     running = start_server(
@@ -63,34 +63,34 @@ def tracker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Website]:
     """The website whose origin the site key lists."""
     with website(tmp_path_factory.mktemp("shop")) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stranger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Website]:
     """Another website on another origin, which no site key lists."""
     with website(tmp_path_factory.mktemp("stranger")) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site_key(tracker_server: RunningServer, shop: Website) -> str:
     """The shop's site key: good only on requests from the shop's origin."""
     return create_site_key(tracker_server, "shop", shop.origin)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver for the session."""
+    """Playwright's driver for the browser tests, stopped after them (its event loop must not outlive them)."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's headless Chromium (never a downloaded browser)."""
     launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
