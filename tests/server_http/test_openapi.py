@@ -87,17 +87,25 @@ def test_generated_requests_get_documented_answers_and_never_a_5xx(server: Runni
             "Id"
         ]
 
-    # A generated id names no request, lead or visitor (a 404 or 400); these name ones the server has.
-    named = {
-        STATUS: {"RequestId": accepted},
-        "/v2/LeadManagement.svc/Lead.Update": {"leadId": lead},
-        "/v2/LeadManagement.svc/Lead.Convert": {"leadId": visitor},
+    # A generated id names no request, lead or visitor (a 404 or 400), and generated attribute names are rarely
+    # fields: these cases name what the server has, with a body every write takes.
+    city = [{"Attribute": "City", "Value": "Oslo"}]
+    fresh = [{"Attribute": "EmailAddress", "Value": "generated-fresh@example.com"}]
+    named: dict[str, tuple[dict[str, str] | None, object]] = {
+        STATUS: ({"RequestId": accepted}, None),
+        "/v2/LeadManagement.svc/Lead.Update": ({"leadId": lead}, city),
+        "/v2/LeadManagement.svc/Lead.Convert": ({"leadId": visitor}, city),
+        "/v2/LeadManagement.svc/Lead.Create": (None, city),
+        "/v2/LeadManagement.svc/Lead.CreateOrUpdate": (None, fresh),
+        "/v2/LeadManagement.svc/Lead/Bulk/Create": (None, [city]),
+        "/v2/LeadManagement.svc/Lead/Bulk/CreateOrUpdate": (None, [fresh]),
     }
     statuses: dict[str, set[int]] = {}
     for operation in operations:
-        query = named.get(operation.path)
-        body = None if operation.path == STATUS else [{"Attribute": "City", "Value": "Oslo"}]
-        explicit = [operation.Case(query=query, body=body, media_type="application/json")] if query is not None else []
+        explicit = []
+        if operation.path in named:
+            query, body = named[operation.path]
+            explicit = [operation.Case(query=query, body=body, media_type="application/json")]
         statuses[operation.label] = _run_generated_cases(operation, server.header_keys, explicit)
 
     # Generation reached every operation's success answer, not only its error answers.
