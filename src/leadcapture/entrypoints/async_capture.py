@@ -25,17 +25,8 @@ from leadcapture.core.match import candidate_query
 from leadcapture.core.names import ExceptionType
 from leadcapture.core.problems import Problem
 from leadcapture.core.request import coerce_attributes, parse_behavior
-from leadcapture.entrypoints.http import (
-    ASYNC_CAPTURE_ACCESS,
-    READ_ACCESS,
-    ApiError,
-    _admit,
-    _engine,
-    _json,
-    _query,
-    idempotent_response,
-    json_body,
-)
+from leadcapture.entrypoints.gate import ASYNC_CAPTURE_ACCESS, READ_ACCESS, admit
+from leadcapture.entrypoints.web import ApiError, engine_of, idempotent_response, json_answer, json_body, query_of
 from leadcapture.ports import IdempotentTransaction
 from leadcapture.service import (
     Engine,
@@ -258,10 +249,10 @@ def _settle(
 @post("/lead/capture", status_code=200)
 async def async_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Accept a Lead.Capture body for later (R-Q1): 200 with a RequestID once it is durably stored."""
-    caller = await _admit(request, ASYNC_CAPTURE_ACCESS)
+    caller = await admit(request, ASYNC_CAPTURE_ACCESS)
     acceptor: InboxAcceptor = request.app.state.acceptor
     body = await json_body(request)
-    behavior = _query(request).get("leadupdatebehavior")
+    behavior = query_of(request).get("leadupdatebehavior")
     structure = parse_behavior(behavior).bind(lambda _: coerce_attributes(body))
     if isinstance(structure, Failure):
         raise ApiError(structure.failure())
@@ -277,8 +268,8 @@ async def async_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get("/lead/status")
 async def async_status(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Where an accepted request stands (R-Q2): In-Queue, Success, FAILURE or ERROR, with its answer."""
-    caller = await _admit(request, READ_ACCESS)
-    request_id = _query(request).get("requestid", "").strip().lower()
+    caller = await admit(request, READ_ACCESS)
+    request_id = query_of(request).get("requestid", "").strip().lower()
     inbox = _inbox(request)
     status = await anyio.to_thread.run_sync(inbox.status, request_id, caller.access_key) if request_id else None
     if status is None:
@@ -290,7 +281,7 @@ async def async_status(request: Request[Any, Any, Any]) -> Response[bytes]:
                 rule="R-Q2",
             ),
         )
-    return _json(
+    return json_answer(
         RequestStatusAnswer(
             request_id=status.request_id,
             task_status=TaskStatus(task_type=TASK_TYPE, status=status.status, status_reason=status.status_reason),
@@ -302,10 +293,10 @@ async def async_status(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get("/lead/capture/metrics")
 async def async_metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The inbox's backlog (R-Q6): pending requests, the oldest one's wait, and requests done per minute."""
-    await _admit(request, READ_ACCESS)
-    engine = _engine(request)
+    await admit(request, READ_ACCESS)
+    engine = engine_of(request)
     metrics = await anyio.to_thread.run_sync(_inbox(request).metrics, engine.now())
-    return _json(
+    return json_answer(
         InboxMetricsAnswer(
             pending_messages=metrics.pending,
             max_delay_in_seconds=metrics.max_delay_seconds,

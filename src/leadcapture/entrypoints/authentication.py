@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from litestar import Request, Response, get
 
-from leadcapture.entrypoints.http import Access, _admit, _json
+from leadcapture.entrypoints.gate import Access, admit
+from leadcapture.entrypoints.web import json_answer
 from leadcapture.keys import ALL_SCOPES, ApiKey
 from leadcapture.queries import user_answer
 from leadcapture.transports.base import USER_PATH
@@ -39,10 +40,10 @@ def user_of(key: ApiKey, host: str) -> UserAnswer:
 @get(USER_PATH)
 async def user_by_access_key(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The calling key's user, with the host to call next (R-L9)."""
-    key = await _admit(request, ANY_KEY_ACCESS)
+    key = await admit(request, ANY_KEY_ACCESS)
     configured: str | None = request.app.state.public_host
     host = configured or request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
-    return _json(user_of(key, host))
+    return json_answer(user_of(key, host))
 
 
 AUTHENTICATION_ROUTES: Final = [user_by_access_key]

@@ -8,7 +8,8 @@ import anyio.to_thread
 from litestar import Request, Response, get, post
 from returns.result import Failure
 
-from leadcapture.entrypoints.http import READ_ACCESS, ApiError, _admit, _engine, _json, _query, json_body
+from leadcapture.entrypoints.gate import READ_ACCESS, admit
+from leadcapture.entrypoints.web import ApiError, engine_of, json_answer, json_body, query_of
 from leadcapture.queries import leads_by_ids_answer, quick_search_answer, recently_modified_answer
 from leadcapture.transports.base import BY_IDS_PATH, QUICK_SEARCH_PATH, RECENTLY_MODIFIED_PATH
 
@@ -16,31 +17,31 @@ from leadcapture.transports.base import BY_IDS_PATH, QUICK_SEARCH_PATH, RECENTLY
 @get(QUICK_SEARCH_PATH)
 async def quick_search(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Leads whose name, email, phone, mobile or company holds `key`, most recently modified first (R-L5)."""
-    await _admit(request, READ_ACCESS)
-    key = _query(request).get("key", "")
-    return _json(await anyio.to_thread.run_sync(quick_search_answer, _engine(request).store, key))
+    await admit(request, READ_ACCESS)
+    key = query_of(request).get("key", "")
+    return json_answer(await anyio.to_thread.run_sync(quick_search_answer, engine_of(request).store, key))
 
 
 @post(BY_IDS_PATH, status_code=200)
 async def leads_by_ids(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The leads with the ids in `SearchParameters.LeadIds`, in the order asked (R-L6)."""
-    await _admit(request, READ_ACCESS)
+    await admit(request, READ_ACCESS)
     body = await json_body(request, rule="R-L6")
-    answer = await anyio.to_thread.run_sync(leads_by_ids_answer, _engine(request).store, body)
+    answer = await anyio.to_thread.run_sync(leads_by_ids_answer, engine_of(request).store, body)
     if isinstance(answer, Failure):
         raise ApiError(answer.failure())
-    return _json(answer.unwrap())
+    return json_answer(answer.unwrap())
 
 
 @post(RECENTLY_MODIFIED_PATH, status_code=200)
 async def recently_modified(request: Request[Any, Any, Any]) -> Response[bytes]:
     """How many leads were modified in the range, and a page of them, oldest change first (R-L6)."""
-    await _admit(request, READ_ACCESS)
+    await admit(request, READ_ACCESS)
     body = await json_body(request, rule="R-L6")
-    answer = await anyio.to_thread.run_sync(recently_modified_answer, _engine(request).store, body)
+    answer = await anyio.to_thread.run_sync(recently_modified_answer, engine_of(request).store, body)
     if isinstance(answer, Failure):
         raise ApiError(answer.failure())
-    return _json(answer.unwrap())
+    return json_answer(answer.unwrap())
 
 
 LEAD_QUERY_ROUTES: Final = [quick_search, leads_by_ids, recently_modified]

@@ -11,15 +11,8 @@ from litestar import MediaType, Request, Response, post
 from returns.result import Failure
 
 from leadcapture.core.policies import MatchPolicy
-from leadcapture.entrypoints.http import (
-    Access,
-    ApiError,
-    _admit,
-    _engine,
-    _query,
-    idempotent_response,
-    json_body,
-)
+from leadcapture.entrypoints.gate import Access, admit
+from leadcapture.entrypoints.web import ApiError, engine_of, idempotent_response, json_body, query_of
 from leadcapture.keys import Scope
 from leadcapture.lead_writes import LeadCall, bulk_write, lead_write, policy_for, written_answer
 from leadcapture.ports import IdempotentTransaction
@@ -45,9 +38,9 @@ def _response(status: int, body: object) -> Response[bytes]:
 
 async def _lead_call(request: Request[Any, Any, Any], call: LeadCall) -> Response[bytes]:
     """Admit the caller, then run or preview `call`; with an `Idempotency-Key`, once per key (R-L10, R-Q5)."""
-    caller = await _admit(request, MANAGE_ACCESS)
-    engine = _engine(request)
-    query = _query(request)
+    caller = await admit(request, MANAGE_ACCESS)
+    engine = engine_of(request)
+    query = query_of(request)
     body = await json_body(request, rule="R-L10")
     key = request.headers.get("idempotency-key")
     if key is None or query.get("dryrun", "").casefold() == "true":
@@ -102,10 +95,10 @@ async def lead_convert(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 async def _bulk_call(request: Request[Any, Any, Any], call: LeadCall) -> Response[bytes]:
-    await _admit(request, BULK_ACCESS)
-    engine = _engine(request)
+    await admit(request, BULK_ACCESS)
+    engine = engine_of(request)
     body = await json_body(request, rule="R-L7")
-    dry_run = _query(request).get("dryrun", "").casefold() == "true"
+    dry_run = query_of(request).get("dryrun", "").casefold() == "true"
     status, answer = await anyio.to_thread.run_sync(lambda: bulk_write(engine, call, body, dry_run=dry_run))
     return _response(status, answer)
 
