@@ -44,6 +44,7 @@ from leadcapture.transports.base import (
     Transport,
 )
 from leadcapture.wire.lead_queries import RecentlyModifiedAnswer
+from leadcapture.wire.lead_writes import BulkRow
 
 FlatLead = dict[str, str]
 """A lead as LeadSquared's look-ups answer it: string values by schema name, `ProspectID` first (R-H5)."""
@@ -125,19 +126,9 @@ class BulkResult(msgspec.Struct, frozen=True, kw_only=True):
     exception_message: str | None = None
 
 
-class _BulkRow(msgspec.Struct, rename="pascal"):
-    row_number: int
-    lead_id: str | None
-    lead_created: bool
-    lead_updated: bool
-    affected_rows: int
-    exception_type: str | None = None
-    exception_message: str | None = None
-
-
 _ANSWER: Final = msgspec.json.Decoder(_Answer)
 _WRITE: Final = msgspec.json.Decoder(_WriteAnswer)
-_BULK: Final = msgspec.json.Decoder(list[_BulkRow])
+_BULK: Final = msgspec.json.Decoder(list[BulkRow])
 _CAPTURE: Final = msgspec.json.Decoder(_CaptureAnswer)
 _PREVIEW: Final = msgspec.json.Decoder(_PreviewAnswer)
 _LEADS: Final = msgspec.json.Decoder(list[FlatLead])
