@@ -52,6 +52,12 @@ class LogFormatChoice(enum.StrEnum):
     JSON = "json"
 
 
+LogFormatOption = Annotated[
+    LogFormatChoice,
+    typer.Option("--log-format", help="text: one line per record; json: one JSON object per line."),
+]
+
+
 IMPORT_MEMORY_MAP_BYTES: Final = 0
 """`import` and `preview` read a SQLite file without a memory map, so that their resident memory stays bounded."""
 
@@ -376,10 +382,7 @@ def serve(  # noqa: PLR0913, PLR0917 - one option per setting of the server, as 
     tls_key: Annotated[
         Path | None, typer.Option("--tls-key", exists=True, dir_okay=False, help="The certificate's PEM private key.")
     ] = None,
-    log_format: Annotated[
-        LogFormatChoice,
-        typer.Option("--log-format", help="text: one line per record; json: one JSON object per line."),
-    ] = LogFormatChoice.TEXT,
+    log_format: LogFormatOption = LogFormatChoice.TEXT,
     metrics_port: Annotated[
         int | None,
         typer.Option("--metrics-port", help="Serve the Prometheus metrics on this port instead of /metrics."),
@@ -464,10 +467,7 @@ def worker_command(  # noqa: PLR0913, PLR0917 - one option per setting of the wo
         typer.Option("--keep-finished", help="How long finished requests stay readable before the purge."),
     ] = "7d",
     config: Annotated[str | None, typer.Option("--config", help="Schema config file (TOML), as the server's.")] = None,
-    log_format: Annotated[
-        LogFormatChoice,
-        typer.Option("--log-format", help="text: one line per record; json: one JSON object per line."),
-    ] = LogFormatChoice.TEXT,
+    log_format: LogFormatOption = LogFormatChoice.TEXT,
     metrics_port: Annotated[
         int | None,
         typer.Option("--metrics-port", help="Serve the worker's Prometheus metrics on this port."),
