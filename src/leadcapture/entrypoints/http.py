@@ -565,6 +565,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
     request is logged and given an `X-Request-Id`; with `metrics` it is counted too, and `GET /metrics`
     serves them unless `metrics_route_served` is false (they are served on a port of their own).
     """
+    from leadcapture.entrypoints.activities import ACTIVITY_ROUTES
     from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
     from leadcapture.entrypoints.authentication import AUTHENTICATION_ROUTES, public_host
     from leadcapture.entrypoints.lead_queries import LEAD_QUERY_ROUTES
@@ -586,6 +587,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
             get_by_phone,
             leads_metadata,
             *LEAD_QUERY_ROUTES,
+            *ACTIVITY_ROUTES,
             *AUTHENTICATION_ROUTES,
             retrieve_activities,
             record_visit,

@@ -11,6 +11,7 @@ from typing import Any
 
 from returns.result import Failure, Success
 
+from leadcapture.activities import activity_types_answer, create_activity_type_answer, post_activity_answer
 from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
 from leadcapture.core.problems import Problem
 from leadcapture.core.schema import FieldSpec
@@ -19,8 +20,11 @@ from leadcapture.normalize import STANDARD_NORMALIZER
 from leadcapture.queries import leads_by_ids_answer, quick_search_answer, recently_modified_answer
 from leadcapture.service import Engine, answer_for
 from leadcapture.transports.base import (
+    ACTIVITY_TYPES_PATH,
     BY_IDS_PATH,
     CAPTURE_PATH,
+    CREATE_ACTIVITY_PATH,
+    CREATE_ACTIVITY_TYPE_PATH,
     GET_BY_EMAIL_PATH,
     GET_BY_ID_PATH,
     GET_BY_PHONE_PATH,
@@ -61,6 +65,9 @@ class LocalTransport(TransportBase):
             ("GET", QUICK_SEARCH_PATH): self._quick_search,
             ("POST", BY_IDS_PATH): self._by_ids,
             ("POST", RECENTLY_MODIFIED_PATH): self._recently_modified,
+            ("POST", CREATE_ACTIVITY_PATH): self._create_activity,
+            ("POST", CREATE_ACTIVITY_TYPE_PATH): self._create_activity_type,
+            ("GET", ACTIVITY_TYPES_PATH): self._activity_types,
         }
 
     def handle_request(self, request: ApiRequest) -> ApiResponse:
@@ -127,8 +134,23 @@ class LocalTransport(TransportBase):
         answer = recently_modified_answer(self.engine.store, request.body)
         return json_response(answer.unwrap()) if isinstance(answer, Success) else _error(answer.failure())
 
+    def _create_activity(self, request: ApiRequest) -> ApiResponse:
+        answer = post_activity_answer(self.engine, request.body, dry_run=_dry_run(request))
+        return json_response(answer.body, answer.status)
+
+    def _create_activity_type(self, request: ApiRequest) -> ApiResponse:
+        answer = create_activity_type_answer(self.engine, request.body, dry_run=_dry_run(request))
+        return json_response(answer.body, answer.status)
+
+    def _activity_types(self, _: ApiRequest) -> ApiResponse:
+        return json_response(activity_types_answer(self.engine.store))
+
     def _metadata(self, _: ApiRequest) -> ApiResponse:
         return json_response([_field_metadata(spec) for spec in self.engine.schema.fields])
+
+
+def _dry_run(request: ApiRequest) -> bool:
+    return (request.query_value("dryRun") or "").casefold() == "true"
 
 
 def _field_metadata(spec: FieldSpec) -> dict[str, Any]:
