@@ -31,6 +31,7 @@ from leadcapture.core.schema import DEFAULT_SCHEMA
 from leadcapture.entrypoints.openapi import OPENAPI_PATH, openapi_json
 
 EXAMPLES_PER_OPERATION = 40
+ACTIVITY_CREATE = "/v2/ProspectActivity.svc/Create"
 
 
 def test_served_document_is_the_committed_one(server: RunningServer) -> None:
@@ -78,8 +79,8 @@ def _run_generated_cases(operation: Any, keys: dict[str, str], explicit: Sequenc
 def test_generated_requests_get_documented_answers_and_never_a_5xx(server: RunningServer) -> None:
     """Requests generated from the served document (with valid keys) get documented, well-formed answers."""
     operations = _operations(server)
-    # the ten LeadSquared routes, the three async capture routes and /health
-    assert len(operations) == 14
+    # the thirteen LeadSquared routes, the three async capture routes and /health
+    assert len(operations) == 17
     with server.client() as client:
         accepted = submit(client, EmailAddress="status-example@example.com")
 
@@ -87,6 +88,15 @@ def test_generated_requests_get_documented_answers_and_never_a_5xx(server: Runni
     for operation in operations:
         # A generated RequestId names no request (a 404); this one names a request the server accepted.
         explicit = [operation.Case(query={"RequestId": accepted})] if operation.path == STATUS else []
+        if operation.path == ACTIVITY_CREATE:
+            # A generated event code names no type and a generated RelatedProspectId no lead (both 400, R-L8):
+            # this post names a built-in type and an email, whose lead it captures.
+            explicit = [
+                operation.Case(
+                    body={"EmailAddress": "openapi-activity@example.com", "ActivityEvent": 23},
+                    media_type="application/json",
+                ),
+            ]
         statuses[operation.label] = _run_generated_cases(operation, server.header_keys, explicit)
 
     # Generation reached every operation's success answer, not only its error answers.
