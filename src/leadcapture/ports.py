@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 import msgspec
 from returns.result import Result
 
+from leadcapture.core.activities import ActivityType
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, Lead, Visitor
@@ -115,6 +116,42 @@ class LeadStore(Protocol):
 
     def add_account(self, account: Account) -> None:
         """Add an account leads can be linked to."""
+        ...
+
+    def activity_types(self) -> tuple[ActivityType, ...]:
+        """The custom activity types, by event code; the built-in ones are not stored (R-L8)."""
+        ...
+
+    def add_activity_type(self, kind: ActivityType) -> bool:
+        """Register a custom activity type; False, writing nothing, if its code or (case-folded) name is taken."""
+        ...
+
+
+@runtime_checkable
+class ActivityTransaction(LeadTransaction, Protocol):
+    """A store transaction that also reads and writes what posting an activity needs (R-L8).
+
+    A post that captures its lead applies the capture and posts the activity in one such transaction.
+    """
+
+    def get_lead(self, lead_id: str) -> Lead | None:
+        """The lead with this id, as this transaction sees it."""
+        ...
+
+    def find_leads(self, field: str, key: str) -> tuple[Lead, ...]:
+        """Leads whose indexed `field` has match key `key`, as this transaction sees them."""
+        ...
+
+    def post_activity(self, activity: Activity) -> bool:
+        """Add an activity to its lead's history; False if there is no such lead."""
+        ...
+
+    def activity_types(self) -> tuple[ActivityType, ...]:
+        """The custom activity types, by event code, as this transaction sees them."""
+        ...
+
+    def add_activity_type(self, kind: ActivityType) -> bool:
+        """Register a custom activity type; False, writing nothing, if its code or name is taken."""
         ...
 
 

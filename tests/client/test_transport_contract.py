@@ -110,15 +110,40 @@ SCENARIO: list[tuple[str, Step]] = [
 ]
 
 
+ACTIVITY_SCENARIO: list[tuple[str, Step]] = [
+    ("the built-in activity types", lambda c: c.activity_types()),
+    ("register a type", lambda c: c.create_activity_type("Phone Call", score=5, direction=1)),
+    ("register another", lambda c: c.create_activity_type("Demo")),
+    ("a name taken, in another case", lambda c: c.create_activity_type("PHONE CALL")),
+    ("a direction that is neither way", lambda c: c.create_activity_type("Email", direction=2)),
+    ("every type", lambda c: c.activity_types()),
+    (
+        "post by a new email, capturing the lead",
+        lambda c: c.post_activity(201, email="ann@example.com", note="Called", lead={"FirstName": "Ann"}),
+    ),
+    ("the lead it captured", lambda c: c.leads_by_email("ann@example.com")),
+    (
+        "post by its id",
+        lambda c: c.post_activity(
+            202, lead_id=c.leads_by_email("ann@example.com")[0]["ProspectID"], fields={"mx_Custom_1": "Yes"}
+        ),
+    ),
+    ("post by an unknown id", lambda c: c.post_activity(23, lead_id="00000000-0000-0000-0000-000000000000")),
+    ("an unknown event code", lambda c: c.post_activity(777, email="ann@example.com")),
+    ("a bad email", lambda c: c.post_activity(23, email="not-an-email")),
+    ("a bad date", lambda c: c.post_activity(23, email="ann@example.com", lead={"ActivityDateTime": "yesterday"})),
+]
+
+
 def _ids_newest_first(client: LeadCaptureClient) -> list[str]:
     return [lead["ProspectID"] for lead in reversed(client.quick_search("example.com"))]
 
 
-def _run(client: LeadCaptureClient) -> list[Any]:
+def _run(client: LeadCaptureClient, scenario: list[tuple[str, Step]] = SCENARIO) -> list[Any]:
     """Every step's answer as plain data, an error as its class, type, message and status."""
     normalize = Normalizer()
     answers = []
-    for _, step in SCENARIO:
+    for _, step in scenario:
         try:
             answer: Any = msgspec.to_builtins(step(client))
         except ApiError as exc:
@@ -209,6 +234,56 @@ def test_local_and_http_transports_answer_alike(server: RunningServer, tmp_path:
         (False, False, "MXInvalidInputException"),
     ]
     assert [row["exception_type"] for row in bulk_create] == ["MXDuplicateEntryException", None]
+
+
+def test_L8_activity_calls_answer_alike_on_both_transports(tmp_path: Path) -> None:
+    """R-L8: types, posts and their errors answer the same through LocalTransport and HTTPTransport."""
+    store = open_store(f"sqlite:///{tmp_path / 'local.db'}")
+    with LeadCaptureClient(LocalTransport(Engine(store=store))) as local:
+        local_answers = _run(local, ACTIVITY_SCENARIO)
+    store.close()
+    (tmp_path / "served").mkdir()
+    server = start_server(tmp_path / "served", "--rate-limit", "100000/1s")
+    try:
+        with LeadCaptureClient(HTTPTransport(server.base_url, server.access_key, server.secret_key)) as remote:
+            remote_answers = _run(remote, ACTIVITY_SCENARIO)
+    finally:
+        server.stop()
+    for (name, _), mine, theirs in zip(ACTIVITY_SCENARIO, local_answers, remote_answers, strict=True):
+        assert mine == theirs, name
+    built_in = [
+        {"ActivityEvent": 1, "ActivityEventName": "Web Visit", "Score": 0, "Direction": 0},
+        {"ActivityEvent": 23, "ActivityEventName": "Lead Capture", "Score": 0, "Direction": 0},
+    ]
+    call = {"ActivityEvent": 201, "ActivityEventName": "Phone Call", "Score": 5, "Direction": 1}
+    demo = {"ActivityEvent": 202, "ActivityEventName": "Demo", "Score": 0, "Direction": 0}
+    assert local_answers[:6] == [
+        built_in,
+        201,
+        202,
+        {
+            "raised": "DuplicateEntry",
+            "type": "MXDuplicateEntryException",
+            "message": "An activity type named 'PHONE CALL' already exists.",
+            "status": 400,
+        },
+        {
+            "raised": "InvalidInput",
+            "type": "MXInvalidInputException",
+            "message": "Direction: 0 (inbound) or 1 (outbound), not 2",
+            "status": 400,
+        },
+        [built_in[0], built_in[1], call, demo],
+    ]
+    posted, [lead], by_id, unknown_id, unknown_code, bad_email, bad_date = local_answers[6:]
+    assert (posted, lead["EmailAddress"], lead["FirstName"], by_id) == ("#0", "ann@example.com", "Ann", "#2")
+    assert unknown_id["message"] == "RelatedProspectId: no lead has id #3"
+    assert unknown_code["message"] == "ActivityEvent: no activity type has event code 777"
+    assert (bad_email["raised"], bad_email["status"]) == ("InvalidInput", 400)
+    assert (bad_date["raised"], bad_date["message"]) == (
+        "InvalidInput",
+        "ActivityDateTime: expected yyyy-mm-dd hh:mm:ss, not 'yesterday'",
+    )
 
 
 def test_unknown_path_is_not_found_on_both(server: RunningServer, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from leadcapture.adapters.sqlite import MMAP_SIZE, SQLiteLeadStore
 from leadcapture.adapters.tables import metadata
 from leadcapture.keys import ALL_SCOPES
 
-LATEST_REVISION = "0004"
+LATEST_REVISION = "0005"
 
 
 def _differences(url: str) -> list[object]:

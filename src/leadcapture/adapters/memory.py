@@ -11,6 +11,7 @@ from typing import Any, Final, assert_never
 import msgspec
 from returns.result import Failure, Result, Success
 
+from leadcapture.core.activities import ActivityType
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update, posted
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
@@ -45,6 +46,8 @@ class InMemoryLeadStore:
         self._undo: list[tuple[dict[Any, Any], object, object]] | None = None
         """(mapping, key, value before) per write of the open transaction; `_ABSENT` when there was none."""
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+        self._activity_types: dict[int, ActivityType] = {}
+        """Custom activity types by event code; registered in code order, so iteration is by code."""
 
     def transaction(self) -> _Transaction:
         """Hold the store's lock for a batch of reads and applies; they see each other in order.
@@ -216,6 +219,23 @@ class InMemoryLeadStore:
         """Add an account leads can be linked to."""
         with self._lock:
             self._set(self._accounts, account.id, account)
+
+    def activity_types(self) -> tuple[ActivityType, ...]:
+        """The custom activity types, by event code."""
+        with self._lock:
+            return tuple(sorted(self._activity_types.values(), key=lambda kind: kind.event_code))
+
+    def add_activity_type(self, kind: ActivityType) -> bool:
+        """Register a custom activity type; False, writing nothing, if its code or case-folded name is taken."""
+        with self._lock:
+            folded = kind.name.casefold()
+            taken = kind.event_code in self._activity_types or any(
+                held.name.casefold() == folded for held in self._activity_types.values()
+            )
+            if taken:
+                return False
+            self._set(self._activity_types, kind.event_code, kind)
+            return True
 
     def leads(self) -> tuple[Lead, ...]:
         """Every lead, in creation order."""

@@ -26,6 +26,7 @@ from returns.result import Failure, Result, Success
 from leadcapture.adapters.batch import BatchChanges, BatchOverlay, HolderRow
 from leadcapture.adapters.dbapi import Cursor, from_micros, to_micros
 from leadcapture.adapters.idempotency_sql import find_record, purge_records, save_record
+from leadcapture.core.activities import ActivityType, Direction
 from leadcapture.core.decision import CaptureDecision, Convert, Create, Reject, Update
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.names import WEB_VISIT_EVENT_CODE, WEB_VISIT_EVENT_NAME
@@ -35,6 +36,7 @@ from leadcapture.core.records import (
     CaptureActivityData,
     IndexEntry,
     Lead,
+    PostedActivityData,
     Visit,
     Visitor,
     WebVisitData,
@@ -44,7 +46,7 @@ from leadcapture.ports import IdempotencyRecord, StoreConflict
 
 _encode = msgspec.json.Encoder().encode
 _fields_decoder: Final = msgspec.json.Decoder(dict[str, str])
-_activity_data_decoder: Final = msgspec.json.Decoder(CaptureActivityData | WebVisitData)
+_activity_data_decoder: Final = msgspec.json.Decoder(CaptureActivityData | WebVisitData | PostedActivityData)
 
 _FEW_KEYS: Final = 6
 """Up to this many keys, a SQLite capture reads its holders with a union of look-ups (see `holders_of`)."""
@@ -287,6 +289,15 @@ class Statements:
             " WHERE EXISTS (SELECT 1 FROM leads WHERE id = ?)",
         )
         self.activities = sql(f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE lead_id = ? ORDER BY seq DESC")
+        # Custom activity types, and registering one: a type whose code or case-folded name is taken is not
+        # inserted, and the caller decides again (R-L8).
+        self.activity_types, self.insert_activity_type = (
+            sql("SELECT event_code, name, score, direction FROM activity_types ORDER BY event_code"),
+            sql(
+                "INSERT INTO activity_types (event_code, name, name_key, score, direction) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+            ),
+        )
         self.quick_search = sql(_quick_search_statement(dialect))
         self.count_modified = sql("SELECT count(*) FROM leads WHERE modified_on >= ? AND modified_on < ?")
         self.modified_page = sql(
@@ -630,6 +641,21 @@ class SQLTransaction:
     def post_activity(self, activity: Activity) -> bool:
         """Add an activity to its lead's history; False (and nothing written) if there is no such lead."""
         self._cur.execute(self._sql.insert_activity_if_lead, (*activity_row(activity), activity.lead_id))
+        return self._cur.rowcount == 1
+
+    def activity_types(self) -> tuple[ActivityType, ...]:
+        """The custom activity types, by event code."""
+        self._cur.execute(self._sql.activity_types)
+        return tuple(
+            ActivityType(event_code=row[0], name=row[1], score=row[2], direction=Direction(row[3]))
+            for row in self._cur.fetchall()
+        )
+
+    def add_activity_type(self, kind: ActivityType) -> bool:
+        """Register a custom activity type; False, writing nothing, if its code or case-folded name is taken."""
+        row = (kind.event_code, kind.name, kind.name.casefold(), kind.score, int(kind.direction))
+        self._cur.execute(self._sql.insert_activity_type, row)
+        self._dirty = True
         return self._cur.rowcount == 1
 
     def save_visitor(self, visitor: Visitor) -> bool:

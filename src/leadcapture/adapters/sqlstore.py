@@ -15,6 +15,7 @@ import msgspec
 from returns.result import Result
 
 from leadcapture.adapters.sql import SQLTransaction
+from leadcapture.core.activities import ActivityType
 from leadcapture.core.decision import CaptureDecision
 from leadcapture.core.match import CandidateQuery, Candidates
 from leadcapture.core.records import Account, Activity, IndexEntry, Lead, Visitor
@@ -119,6 +120,16 @@ class SQLStoreBase(ABC):
         """Add an activity to its lead's history; False if there is no such lead."""
         with self.transaction() as tx:
             return tx.post_activity(activity)
+
+    def activity_types(self) -> tuple[ActivityType, ...]:
+        """The custom activity types, by event code (R-L8)."""
+        with self._reading() as tx:
+            return tx.activity_types()
+
+    def add_activity_type(self, kind: ActivityType) -> bool:
+        """Register a custom activity type; False, writing nothing, if its code or case-folded name is taken."""
+        with self.transaction() as tx:
+            return tx.add_activity_type(kind)
 
     def purge_idempotency_records(self, before: datetime) -> int:
         """Delete idempotency records that expired at or before `before`; how many went."""

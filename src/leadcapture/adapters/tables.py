@@ -76,6 +76,18 @@ activities: Final = Table(
     Index("ix_activities_lead_id_seq", "lead_id", "seq"),
 )
 
+activity_types: Final = Table(
+    "activity_types",
+    metadata,
+    # Custom types only (codes from 201, R-L8): the built-in ones are constants of the core.
+    Column("event_code", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    # The case-folded name: two types may not differ only in case.
+    Column("name_key", String(100), nullable=False, unique=True),
+    Column("score", Integer, nullable=False),
+    Column("direction", Integer, nullable=False),
+)
+
 visitors: Final = Table(
     "visitors",
     metadata,

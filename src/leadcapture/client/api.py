@@ -23,11 +23,14 @@ from leadcapture.core.policies import (
     UpdateByIdPolicy,
 )
 from leadcapture.transports.base import (
+    ACTIVITY_TYPES_PATH,
     BULK_CREATE_OR_UPDATE_PATH,
     BULK_CREATE_PATH,
     BY_IDS_PATH,
     CAPTURE_PATH,
     CONVERT_PATH,
+    CREATE_ACTIVITY_PATH,
+    CREATE_ACTIVITY_TYPE_PATH,
     CREATE_OR_UPDATE_PATH,
     CREATE_PATH,
     GET_BY_EMAIL_PATH,
@@ -43,6 +46,7 @@ from leadcapture.transports.base import (
     NoAnswer,
     Transport,
 )
+from leadcapture.wire.activities import ActivityTypeRecord, IdAnswer
 from leadcapture.wire.lead_queries import RecentlyModifiedAnswer
 from leadcapture.wire.lead_writes import BulkRow
 
@@ -135,6 +139,8 @@ _LEADS: Final = msgspec.json.Decoder(list[FlatLead])
 _METADATA: Final = msgspec.json.Decoder(list[dict[str, Any]])
 _MODIFIED: Final = msgspec.json.Decoder(RecentlyModifiedAnswer)
 _USER: Final = msgspec.json.Decoder(dict[str, Any])
+_ID: Final = msgspec.json.Decoder(IdAnswer)
+_ACTIVITY_TYPES: Final = msgspec.json.Decoder(list[ActivityTypeRecord])
 _JSON: Final = (("Content-Type", "application/json"),)
 _encode = msgspec.json.Encoder().encode
 _OK: Final = 200
@@ -339,6 +345,63 @@ class LeadCaptureClient:
         if response.status != _OK:
             raise _failure(_decode(_ANSWER, response), response)
         return _decode(_USER, response)
+
+    def post_activity(  # noqa: PLR0913 - the parts of an activity, all keyword-only
+        self,
+        event: int,
+        *,
+        lead_id: str | None = None,
+        email: str | None = None,
+        note: str | None = None,
+        occurred_on: datetime | None = None,
+        fields: Mapping[str, object] | None = None,
+        lead: Mapping[str, object] | None = None,
+    ) -> str:
+        """Post an activity of event code `event` on a lead; its id (ProspectActivity.svc/Create, R-L8).
+
+        The lead is `lead_id`, else the one with `email`; when no lead has the email, one is captured from
+        the email and `lead` (FirstName, LastName, Phone). `occurred_on` defaults to now; `fields` are the
+        activity's own `{SchemaName: Value}` data.
+        """
+        body: dict[str, object] = {"ActivityEvent": event}
+        if lead_id is not None:
+            body["RelatedProspectId"] = lead_id
+        if email is not None:
+            body["EmailAddress"] = email
+        if note is not None:
+            body["ActivityNote"] = note
+        if occurred_on is not None:
+            body["ActivityDateTime"] = _utc_text(occurred_on)
+        if fields:
+            body["Fields"] = [{"SchemaName": name, "Value": value} for name, value in fields.items()]
+        body.update(lead or {})
+        return str(self._made(CREATE_ACTIVITY_PATH, body))
+
+    def create_activity_type(self, name: str, *, score: int = 0, direction: int = 0) -> int:
+        """Register a custom activity type; its event code, from 201 up (ProspectActivity.svc/CreateType, R-L8).
+
+        `direction` is 0 for inbound, 1 for outbound.
+        """
+        made = self._made(
+            CREATE_ACTIVITY_TYPE_PATH, {"ActivityEventName": name, "Score": score, "Direction": direction}
+        )
+        if not isinstance(made, int):
+            raise UnexpectedAnswer(_OK, str(made).encode())
+        return made
+
+    def activity_types(self) -> list[ActivityTypeRecord]:
+        """Every activity type, by event code, Web Visit (1) and Lead Capture (23) included (ActivityTypes.Get)."""
+        response = self._send(ApiRequest(method="GET", path=ACTIVITY_TYPES_PATH))
+        if response.status != _OK:
+            raise _failure(_decode(_ANSWER, response), response)
+        return _decode(_ACTIVITY_TYPES, response)
+
+    def _made(self, path: str, body: object) -> str | int:
+        """POST `body` to `path`; the `Message.Id` of the success answer."""
+        response = self._send(ApiRequest(method="POST", path=path, headers=_JSON, body=_encode(body)))
+        if response.status != _OK:
+            raise _failure(_decode(_ANSWER, response), response)
+        return _decode(_ID, response).message.id
 
     def metadata(self) -> list[dict[str, Any]]:
         """The lead schema, one object per field (LeadsMetaData.Get)."""

@@ -93,6 +93,14 @@ class WebVisitData(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag="Web
     source: dict[str, str]
 
 
+class PostedActivityData(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag="Posted"):
+    """What an activity posted through `ProspectActivity.svc/Create` records (R-L8): its note and fields."""
+
+    note: str
+    fields: dict[str, str]
+    """`Fields` of the post, by SchemaName, in the order given."""
+
+
 class Activity(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An entry in a lead's history."""
 
@@ -101,7 +109,7 @@ class Activity(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     event_code: int
     event_name: str
     created_on: datetime
-    data: CaptureActivityData | WebVisitData
+    data: CaptureActivityData | WebVisitData | PostedActivityData
 
 
 class Account(msgspec.Struct, frozen=True, kw_only=True, gc=False):

@@ -20,6 +20,7 @@ from litestar.exceptions import HTTPException
 from leadcapture.adapters.inbox import SQLInbox
 from leadcapture.core.problems import invalid_input
 from leadcapture.core.request import RawAttribute
+from leadcapture.entrypoints.activities import ACTIVITY_ROUTES
 from leadcapture.entrypoints.async_capture import ASYNC_ROUTES, InboxAcceptor
 from leadcapture.entrypoints.authentication import AUTHENTICATION_ROUTES, public_host
 from leadcapture.entrypoints.captures import CAPTURE_ROUTES
@@ -133,6 +134,7 @@ def create_app(  # noqa: PLR0913 - keyword-only settings of the app
             *LOOKUP_ROUTES,
             *LEAD_QUERY_ROUTES,
             *LEAD_WRITE_ROUTES,
+            *ACTIVITY_ROUTES,
             *AUTHENTICATION_ROUTES,
             *VISIT_ROUTES,
             health,

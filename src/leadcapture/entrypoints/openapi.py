@@ -24,6 +24,15 @@ from leadcapture.core.names import RELATED_COMPANY_ID, SEARCH_BY, UpdateBehavior
 from leadcapture.core.request import RawAttribute
 from leadcapture.core.schema import Schema
 from leadcapture.service import IDEMPOTENCY_TTL, MAX_IDEMPOTENCY_KEY_LENGTH
+from leadcapture.transports.base import ACTIVITY_TYPES_PATH, CREATE_ACTIVITY_PATH, CREATE_ACTIVITY_TYPE_PATH
+from leadcapture.wire.activities import (
+    ActivityIdPreviewAnswer,
+    ActivityPostBody,
+    ActivityTypeBody,
+    ActivityTypePreviewAnswer,
+    ActivityTypeRecord,
+    IdAnswer,
+)
 from leadcapture.wire.lead_queries import LeadsByIdsBody, RecentlyModifiedAnswer, RecentlyModifiedBody, UserAnswer
 from leadcapture.wire.lead_writes import AffectedAnswer, BulkRow, CreateAnswer, UpsertAnswer
 from leadcapture.wire.leadsquared import (
@@ -382,6 +391,12 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
             AffectedAnswer,
             UpsertAnswer,
             BulkRow,
+            ActivityPostBody,
+            ActivityTypeBody,
+            ActivityTypeRecord,
+            IdAnswer,
+            ActivityIdPreviewAnswer,
+            ActivityTypePreviewAnswer,
             *([SuccessEnvelope, AcceptedAnswer, RequestStatusAnswer, InboxMetricsAnswer] if async_capture else []),
         ],
         ref_template=_REF,
@@ -582,6 +597,7 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
                 },
             },
         ),
+        **_activity_paths(),
         "/v2/WebTracking.svc/Visit": _with_retry_after(
             {
                 "post": {
@@ -628,6 +644,92 @@ def openapi_document(schema: Schema, *, async_capture: bool = True) -> dict[str,
             },
         },
         "security": _KEYS,
+    }
+
+
+def _dry_run_answers(real: str, preview: str) -> dict[str, Any]:
+    """A write's 200 answer: the real one, or with `dryRun=true` the real one plus `Preview` (R-L10)."""
+    return {
+        "description": f"{real} With `dryRun=true`: what would be written, in `Preview`, and nothing is.",
+        "content": _json_content({"anyOf": [_ref("IdAnswer"), _ref(preview)]}),
+    }
+
+
+def _activity_paths() -> dict[str, Any]:
+    """ProspectActivity.svc Create, CreateType and ActivityTypes.Get (R-L8)."""
+    dry_run = _query(
+        "dryRun",
+        (
+            "`true`: answer the real call's status and body plus `Preview` (null on an error); nothing is written"
+            " and any `Idempotency-Key` is ignored (R-L10)."
+        ),
+        {"type": "boolean"},
+    )
+    write_errors = {
+        "400": (
+            "Bad input (R-V): the body, an attribute name or value, an unknown event code or lead (R-L8), a type"
+            " name already taken; or an `Idempotency-Key` that is malformed or was already used with another body."
+        ),
+        **_COMMON_ERRORS,
+        "409": "Capturing the lead of a post by email met a unique value another lead holds (R-U2).",
+        "413": "The body is larger than 1 MiB (R-V8).",
+        "503": "The lead or the types kept changing under concurrent requests; the request may be sent again.",
+    }
+    return {
+        CREATE_ACTIVITY_PATH: _with_retry_after(
+            {
+                "post": {
+                    "summary": (
+                        "Post an activity on a lead, by RelatedProspectId or EmailAddress; when no lead has the"
+                        " email, one is captured from EmailAddress, FirstName, LastName and Phone first, which needs"
+                        " the key's `capture` scope besides `activity` (R-L8)."
+                    ),
+                    "parameters": [dry_run, _IDEMPOTENCY_KEY],
+                    "requestBody": {"required": True, "content": _json_content(_ref("ActivityPostBody"))},
+                    "responses": _replayable(
+                        {
+                            "200": _dry_run_answers(
+                                "The activity was posted; `Message.Id` is its id.", "ActivityIdPreviewAnswer"
+                            ),
+                            **_errors("ErrorEnvelope", write_errors),
+                        },
+                        ("200", "400", "409"),
+                    ),
+                },
+            },
+        ),
+        CREATE_ACTIVITY_TYPE_PATH: _with_retry_after(
+            {
+                "post": {
+                    "summary": "Register a custom activity type; event codes are given from 201 up (R-L8).",
+                    "parameters": [dry_run, _IDEMPOTENCY_KEY],
+                    "requestBody": {"required": True, "content": _json_content(_ref("ActivityTypeBody"))},
+                    "responses": _replayable(
+                        {
+                            "200": _dry_run_answers(
+                                "The type was registered; `Message.Id` is its event code.", "ActivityTypePreviewAnswer"
+                            ),
+                            **_errors("ErrorEnvelope", {k: v for k, v in write_errors.items() if k != "409"}),
+                        },
+                        ("200", "400"),
+                    ),
+                },
+            },
+        ),
+        ACTIVITY_TYPES_PATH: _with_retry_after(
+            {
+                "get": {
+                    "summary": "Every activity type by code: Web Visit (1), Lead Capture (23) and the custom ones.",
+                    "responses": {
+                        "200": {
+                            "description": "The types.",
+                            "content": _json_content({"type": "array", "items": _ref("ActivityTypeRecord")}),
+                        },
+                        **_errors("ErrorEnvelope", _COMMON_ERRORS),
+                    },
+                },
+            },
+        ),
     }
 
 

@@ -44,6 +44,13 @@ USER_PATH: Final = "/v2/Authentication.svc/UserByAccessKey.Get"
 RECENTLY_MODIFIED_PATH: Final = "/v2/LeadManagement.svc/Leads.RecentlyModified"
 """`POST {"Parameter":{"FromDate","ToDate"},"Paging":{...}}`: the leads modified in a range, paged (R-L6)."""
 
+CREATE_ACTIVITY_PATH: Final = "/v2/ProspectActivity.svc/Create"
+"""`POST {"RelatedProspectId"|"EmailAddress","ActivityEvent",...}`: post an activity on a lead (R-L8)."""
+CREATE_ACTIVITY_TYPE_PATH: Final = "/v2/ProspectActivity.svc/CreateType"
+"""`POST {"ActivityEventName","Score","Direction"}`: register a custom activity type, codes from 201 (R-L8)."""
+ACTIVITY_TYPES_PATH: Final = "/v2/ProspectActivity.svc/ActivityTypes.Get"
+"""`GET`: every activity type, the built-in Web Visit (1) and Lead Capture (23) included (R-L8)."""
+
 
 class ApiRequest(msgspec.Struct, frozen=True, kw_only=True):
     """One call of LeadSquared's API, without the host and without the access keys."""

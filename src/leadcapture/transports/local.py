@@ -12,6 +12,7 @@ from typing import Any
 
 from returns.result import Failure, Success
 
+from leadcapture.activities import activity_types_answer, create_activity_type_answer, post_activity_answer
 from leadcapture.core.names import EMAIL, PHONE, DataType, ExceptionType
 from leadcapture.core.problems import Problem
 from leadcapture.core.schema import FieldSpec
@@ -21,11 +22,14 @@ from leadcapture.normalize import STANDARD_NORMALIZER
 from leadcapture.queries import leads_by_ids_answer, quick_search_answer, recently_modified_answer, user_answer
 from leadcapture.service import Engine, answer_for
 from leadcapture.transports.base import (
+    ACTIVITY_TYPES_PATH,
     BULK_CREATE_OR_UPDATE_PATH,
     BULK_CREATE_PATH,
     BY_IDS_PATH,
     CAPTURE_PATH,
     CONVERT_PATH,
+    CREATE_ACTIVITY_PATH,
+    CREATE_ACTIVITY_TYPE_PATH,
     CREATE_OR_UPDATE_PATH,
     CREATE_PATH,
     GET_BY_EMAIL_PATH,
@@ -77,6 +81,9 @@ class LocalTransport(TransportBase):
             ("POST", CONVERT_PATH): functools.partial(self._write, LeadCall.CONVERT),
             ("POST", BULK_CREATE_PATH): functools.partial(self._bulk, LeadCall.CREATE),
             ("POST", BULK_CREATE_OR_UPDATE_PATH): functools.partial(self._bulk, LeadCall.CREATE_OR_UPDATE),
+            ("POST", CREATE_ACTIVITY_PATH): self._create_activity,
+            ("POST", CREATE_ACTIVITY_TYPE_PATH): self._create_activity_type,
+            ("GET", ACTIVITY_TYPES_PATH): self._activity_types,
         }
 
     def handle_request(self, request: ApiRequest) -> ApiResponse:
@@ -157,8 +164,23 @@ class LocalTransport(TransportBase):
         # No key reaches an engine in this process: its caller is the process itself, with every right.
         return json_response(user_answer(name="local", identity="local", administrator=True, host="localhost"))
 
+    def _create_activity(self, request: ApiRequest) -> ApiResponse:
+        answer = post_activity_answer(self.engine, request.body, dry_run=_dry_run(request))
+        return json_response(answer.body, answer.status)
+
+    def _create_activity_type(self, request: ApiRequest) -> ApiResponse:
+        answer = create_activity_type_answer(self.engine, request.body, dry_run=_dry_run(request))
+        return json_response(answer.body, answer.status)
+
+    def _activity_types(self, _: ApiRequest) -> ApiResponse:
+        return json_response(activity_types_answer(self.engine.store))
+
     def _metadata(self, _: ApiRequest) -> ApiResponse:
         return json_response([_field_metadata(spec) for spec in self.engine.schema.fields])
+
+
+def _dry_run(request: ApiRequest) -> bool:
+    return (request.query_value("dryRun") or "").casefold() == "true"
 
 
 def _field_metadata(spec: FieldSpec) -> dict[str, Any]:
