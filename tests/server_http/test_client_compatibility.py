@@ -168,6 +168,27 @@ CALLS: Final = {
         lambda w: [_attributes(FirstName="Bulk")],
         lambda a: a[0]["LeadCreated"] is True,
     ),
+    "ProspectActivity.svc/Create": Call(
+        "POST",
+        "/v2/ProspectActivity.svc/Create",
+        lambda w: {},
+        lambda w: {"RelatedProspectId": w.lead_id, "ActivityEvent": 23, "ActivityNote": "Called back"},
+        lambda a: a["Message"]["Id"],
+    ),
+    "ProspectActivity.svc/CreateType": Call(
+        "POST",
+        "/v2/ProspectActivity.svc/CreateType",
+        lambda w: {},
+        lambda w: {"ActivityEventName": f"Webinar {w.email}", "Score": 5, "Direction": 0},
+        lambda a: a["Message"]["Id"] >= 201,
+    ),
+    "ProspectActivity.svc/ActivityTypes.Get": Call(
+        "GET",
+        "/v2/ProspectActivity.svc/ActivityTypes.Get",
+        lambda w: {},
+        lambda w: None,
+        lambda a: any(t["ActivityEvent"] == 23 for t in a),
+    ),
     "Lead/Bulk/CreateOrUpdate": Call(
         "POST",
         f"{LEADS}/Lead/Bulk/CreateOrUpdate",
