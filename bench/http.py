@@ -34,6 +34,7 @@ from typing import Final
 
 import httpx
 
+from bench import targets
 from bench.report import command_line, load_average, machine_details
 
 DOCS: Final = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-http.md"
@@ -42,8 +43,6 @@ BEGIN: Final = "<!-- bench:http:begin (written by `make bench`; edits here are o
 END: Final = "<!-- bench:http:end -->"
 CAPTURE_PATH: Final = "/v2/LeadManagement.svc/Lead.Capture"
 BASELINE_PATH: Final = "/bench/baseline"
-TARGET_PER_SECOND: Final = 3_000
-TARGET_P99_MS: Final = 25.0
 
 
 @dataclass(frozen=True)
@@ -218,13 +217,13 @@ def render(runs: list[Run], machine: list[tuple[str, str]], command: str, *, sec
         for run in runs
     ]
     grouped = runs[1]
-    met_rate = grouped.per_second >= TARGET_PER_SECOND
-    met_p99 = grouped.p99_ms < TARGET_P99_MS
+    rate_ratio, p99_ratio = grouped.per_second / base.per_second, grouped.p99_ms / base.p99_ms
     lines += [
         "",
-        f"Target: at least {TARGET_PER_SECOND:,} captures/s with p99 under {TARGET_P99_MS:.0f} ms, durable "
-        f"commits: throughput {'**met**' if met_rate else '**not met**'} ({grouped.per_second:,.0f}/s), "
-        f"p99 {'**met**' if met_p99 else '**not met**'} ({grouped.p99_ms:.1f} ms).",
+        f"Targets (ratios to the baseline route in this run): throughput at least "
+        f"{targets.BY_KEY['http'].wanted:g}x, measured {rate_ratio:.2f}x: **{targets.verdict('http', rate_ratio)}**; "
+        f"p99 at most {targets.BY_KEY['http-p99'].wanted:g}x the baseline's, measured {p99_ratio:.1f}x "
+        f"({grouped.p99_ms:.1f} ms vs {base.p99_ms:.1f} ms): **{targets.verdict('http-p99', p99_ratio)}**.",
         "",
         "| machine | |",
         "|---|---|",
@@ -233,6 +232,21 @@ def render(runs: list[Run], machine: list[tuple[str, str]], command: str, *, sec
         END,
     ]
     return "\n".join(lines)
+
+
+def record_ratios(runs: list[Run]) -> None:
+    """The group-commit run's rate and p99 as ratios to the baseline route's, against their targets."""
+    base, grouped = runs[0], runs[1]
+    targets.record(
+        "python -m bench.http",
+        {
+            "http": (
+                grouped.per_second / base.per_second,
+                f"{grouped.per_second:,.0f} vs {base.per_second:,.0f} requests/s",
+            ),
+            "http-p99": (grouped.p99_ms / base.p99_ms, f"p99 {grouped.p99_ms:.1f} ms vs {base.p99_ms:.1f} ms"),
+        },
+    )
 
 
 def write_section(path: Path, section: str) -> None:
@@ -259,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_details(load_before, load_average())
     section = render(runs, machine, command_line(), seconds=options.seconds, connections=options.connections)
     print(section)
+    record_ratios(runs)
     if not options.no_write:
         write_section(DOCS, section)
     return 0

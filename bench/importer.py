@@ -26,6 +26,7 @@ from typing import Final
 import msgspec
 from returns.result import Success
 
+from bench import targets
 from bench.raw_sqlite import RawCapture
 from bench.report import load_average, machine_details, table
 from bench.stores import person, raw_rows, repeat
@@ -285,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     text = section([engine, raw, preview, real], base, machine, notes)
     print(text)
+    detail = f"{preview.rate:,.0f} vs {engine.rate:,.0f} rows/s, {options.rows:,} rows"
+    targets.record("python -m bench.importer", {"preview": (preview.rate / engine.rate, detail)})
     if not options.no_write:
         write(DOCS, text)
         print(f"\nwritten to {DOCS}")

@@ -42,6 +42,7 @@ from typing import Any, Final, TypeVar
 import msgspec
 from returns.result import Success
 
+from bench import targets
 from bench.raw_postgres import WAYS, RawPostgresBatches
 from bench.raw_sqlite import AlchemyCapture, RawCapture, RawRow
 from bench.report import cpu_model, load_average
@@ -809,6 +810,18 @@ def render(results: Results, command: str) -> str:
     )
 
 
+def record_ratios(many: Mapping[str, Figure]) -> None:
+    """capture_many's rates as ratios to the raw batches of the same database engine, against their targets."""
+    found = {}
+    for key, ours, raw in (("sqlite-many", "sqlite", "raw-bulk"), ("postgres-many", "postgres", "raw-pg")):
+        if ours in many and raw in many:
+            found[key] = (
+                many[ours].ratio_to(many[raw]),
+                f"{many[ours].rate:,.0f} vs {many[raw].rate:,.0f} leads/s",
+            )
+    targets.record("python -m bench.stores", found)
+
+
 def main(argv: Sequence[str] = ()) -> int:
     """Parse `argv` (none: every default), measure, print, and record the results in docs/benchmarks-stores.md.
 
@@ -848,6 +861,7 @@ def main(argv: Sequence[str] = ()) -> int:
     command = " ".join(["python -m bench.stores", *argv])
     section = render(results, command)
     print(section)
+    record_ratios(many)
     if not options.no_write:
         write_section(DOCS, section)
         print(f"\nwritten to {DOCS}")
