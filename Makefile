@@ -54,13 +54,18 @@ test: lock-check system-packages lint typecheck imports unit
 run: install
 	$(BIN)/leadcapture serve
 
+# The commit `make bench` times the engine against in the same run (`python -m bench --against REV`).
+BENCH_AGAINST ?= 597236f
+
 bench: install
 	@tests/system-packages.sh wrk
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.summary --clear
+	$(BIN)/python -m bench --against $(BENCH_AGAINST)
 	$(BIN)/python -m bench.stores
 	$(BIN)/python -m bench.http
 	$(BIN)/python -m bench.importer
 	$(BIN)/python -m bench.queue
+	$(BIN)/python -m bench.summary
 
 openapi: install
 	$(BIN)/python -m leadcapture.entrypoints.openapi > docs/openapi.json

@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench import targets
+from bench.ab import run_ab
 from bench.engine import run_engine_bench
 from bench.report import command_line, console, generated_section, load_average, machine_details, write_section
 from bench.workload import check_contact_forms, make_workload
@@ -23,6 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20_260_701, help="seed of the generated bodies")
     parser.add_argument("--profile-captures", type=int, default=10_000, help="bodies run under cProfile")
     parser.add_argument("--library-values", type=int, default=2_000, help="values timed through each library")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        default=None,
+        help="also time REV's Engine.capture (its own src/, in a subprocess) beside this tree's, same bodies",
+    )
+    parser.add_argument("--ab-rounds", type=int, default=3, help="alternating A/B rounds (default 3)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     options = parser.parse_args(argv)
 
@@ -36,10 +45,17 @@ def main(argv: list[str] | None = None) -> int:
         profile_captures=options.profile_captures,
         library_values=options.library_values,
     )
+    ab = None
+    if options.against is not None:
+        print(f"A/B against {options.against}: {options.ab_rounds} alternating rounds", flush=True)
+        ab = run_ab(workload, options.against, rounds=options.ab_rounds, repeats=options.repeats)
     machine = machine_details(load_before, load_average())
-    print(console(results, machine))
+    print(console(results, machine, ab))
+    if ab is not None:
+        detail = f"{ab.current.best:,.0f} vs {ab.older.best:,.0f} captures/s on {ab.revision}, best rounds"
+        targets.record("python -m bench", {"engine-ab": (ab.ratio, detail)})
     if not options.no_write:
-        write_section(DOCS, generated_section(results, machine, command_line()))
+        write_section(DOCS, generated_section(results, machine, command_line(), ab))
         print(f"\nwritten to {DOCS}")
     print(f"benchmark took {time.perf_counter() - started:.0f} s")
     return 0

@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bench.engine import EngineResults, Figure
+from bench.targets import BY_KEY, verdict
 
-TARGET_CAPTURES_PER_SECOND: Final = 50_000
+if TYPE_CHECKING:
+    from bench.ab import ABResult
+
 BEGIN: Final = "<!-- bench:engine:begin (written by `make bench`; edits here are overwritten) -->"
 END: Final = "<!-- bench:engine:end -->"
 PROFILE_ROWS: Final = 25
@@ -236,10 +239,28 @@ def _wrap(paragraph: str) -> str:
     return textwrap.fill(paragraph, width=110, break_long_words=False, break_on_hyphens=False)
 
 
-def generated_section(results: EngineResults, machine: list[tuple[str, str]], command: str) -> str:
+def ab_table(ab: ABResult) -> str:
+    """Both engines' captures per second in each A/B round, and the ratio of this tree to the older one."""
+    rows = [
+        (str(number), f"{new:,.0f}", f"{old:,.0f}", f"{new / old:.2f}x")
+        for number, (new, old) in enumerate(zip(ab.current.rates, ab.older.rates, strict=True), start=1)
+    ]
+    rows.append(("median ratio", "", "", f"{ab.ratio:.2f}x"))
+    return table(("A/B round", "this tree, captures/s", f"{ab.revision}, captures/s", "ratio"), rows)
+
+
+def _target_text(ab: ABResult | None) -> str:
+    target = BY_KEY["engine-ab"]
+    wanted = f"Target: {target.wanted_text} the captures/s of an older commit's engine in the same run"
+    if ab is None:
+        return wanted + " (not measured: run with `--against REV`)."
+    return f"{wanted}: measured {ab.ratio:.2f}x against {ab.revision}, **{verdict('engine-ab', ab.ratio)}**."
+
+
+def generated_section(
+    results: EngineResults, machine: list[tuple[str, str]], command: str, ab: ABResult | None = None
+) -> str:
     """The part of docs/benchmarks.md a run writes."""
-    capture = results.capture.rate
-    verdict = "met" if capture >= TARGET_CAPTURES_PER_SECOND else "not met"
     top, areas, total = profile_tables(results.profile)
     return "\n".join(
         [
@@ -252,11 +273,22 @@ def generated_section(results: EngineResults, machine: list[tuple[str, str]], co
             main_table(results),
             "",
             _wrap(
-                f"Target: at least {TARGET_CAPTURES_PER_SECOND:,} captures/s on one core. Measured "
-                f"{capture:,.0f}/s: **{verdict}** ({capture / TARGET_CAPTURES_PER_SECOND:.0%} of the target). "
-                f"Cyclic garbage collection took {results.gc_share:.1%} of the best capture repeat.",
+                _target_text(ab) + f" Cyclic garbage collection took {results.gc_share:.1%} of the best capture repeat."
             ),
             *_busy_note(results),
+            *(
+                [
+                    "",
+                    _wrap(
+                        f"A/B: `Engine.capture` of this tree and of commit {ab.revision} (its own `src/`, exported "
+                        "with `git archive`), each in a subprocess on the same bodies, alternating:"
+                    ),
+                    "",
+                    ab_table(ab),
+                ]
+                if ab is not None
+                else []
+            ),
             "",
             micro_table(results),
             "",
@@ -312,17 +344,15 @@ def write_section(path: Path, section: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def console(results: EngineResults, machine: list[tuple[str, str]]) -> str:
+def console(results: EngineResults, machine: list[tuple[str, str]], ab: ABResult | None = None) -> str:
     """What a run prints."""
     top, areas, _total = profile_tables(results.profile)
-    capture = results.capture.rate
     return "\n\n".join(
         [
             table(("machine", ""), machine),
             main_table(results),
-            f"target {TARGET_CAPTURES_PER_SECOND:,} captures/s: "
-            f"{'met' if capture >= TARGET_CAPTURES_PER_SECOND else 'NOT met'} ({capture:,.0f}/s); "
-            f"garbage collection {results.gc_share:.1%} of capture time",
+            _target_text(ab) + f" Garbage collection {results.gc_share:.1%} of capture time.",
+            *([ab_table(ab)] if ab is not None else []),
             micro_table(results),
             "profile of Engine.capture, top functions by own time:\n" + top,
             stage_table(results.profile),

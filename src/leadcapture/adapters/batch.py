@@ -372,8 +372,9 @@ def _conflict(reason: str) -> Result[None, StoreConflict]:
 
 def _as_stored(lead: Lead) -> Lead:
     """The lead as reading it back from the database gives it: its times in UTC."""
-    times = (lead.created_on, lead.modified_on, lead.last_activity_on)
-    if all(moment is None or moment.tzinfo is UTC for moment in times):
+    # Plain tests, not all() over a generator: this runs for every row of every batch.
+    last = lead.last_activity_on
+    if lead.created_on.tzinfo is UTC and lead.modified_on.tzinfo is UTC and (last is None or last.tzinfo is UTC):
         return lead
     return msgspec.structs.replace(
         lead,

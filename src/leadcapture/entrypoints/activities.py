@@ -24,7 +24,7 @@ from leadcapture.activities import (
 )
 from leadcapture.entrypoints.gate import READ_ACCESS, Access, admit
 from leadcapture.entrypoints.logs import note_problem
-from leadcapture.entrypoints.web import engine_of, idempotent_response, json_answer, json_body, query_of
+from leadcapture.entrypoints.web import engine_of, header_of, idempotent_response, json_answer, json_body, query_of
 from leadcapture.keys import Scope as KeyScope
 from leadcapture.service import StoredAnswer, request_fingerprint
 from leadcapture.transports.base import ACTIVITY_TYPES_PATH, CREATE_ACTIVITY_PATH, CREATE_ACTIVITY_TYPE_PATH
@@ -46,7 +46,7 @@ async def _answer_once(
     produce: Callable[[object], ActivityAnswer],
 ) -> Response[bytes] | None:
     """With an `Idempotency-Key`: the answer, recorded in the transaction that wrote it or replayed; else None."""
-    key = request.headers.get("idempotency-key")
+    key = header_of(request, b"idempotency-key")
     if key is None:
         return None
     engine = engine_of(request)

@@ -28,6 +28,7 @@ from leadcapture.entrypoints.web import (
     encode_json,
     engine_of,
     error_answer,
+    header_of,
     idempotent_response,
     json_answer,
     json_body,
@@ -62,7 +63,7 @@ async def lead_capture(request: Request[Any, Any, Any]) -> Response[bytes]:
         preview = await anyio.to_thread.run_sync(engine.preview, body, behavior)
         return _preview_response(preview)
     explain = query.get("explain", "").casefold() == "true"
-    idempotency_key = request.headers.get("idempotency-key")
+    idempotency_key = header_of(request, b"idempotency-key")
     if idempotency_key is not None:
         return await _capture_once(engine, caller, idempotency_key, body, behavior, explain=explain)
     writer: GroupCommitWriter | None = request.app.state.writer
@@ -97,7 +98,7 @@ def site_key_behavior(asked: str | None) -> str | None:
 @route([f"{BASE}/Lead.Capture", VISIT_PATH], http_method=[HttpMethod.OPTIONS], include_in_schema=False)
 async def site_key_preflight(request: Request[Any, Any, Any]) -> Response[bytes]:
     """A browser's CORS preflight: 204 with the CORS headers for an origin the site key lists, else 403 (R-K3)."""
-    origin = request.headers.get("origin")
+    origin = header_of(request, b"origin")
     access_key = query_of(request).get("accesskey")
     gate: Gate = request.app.state.gate
     if origin and access_key and await gate.site_key_allows(access_key, origin):

@@ -16,6 +16,7 @@ from leadcapture.entrypoints.logs import note_key
 from leadcapture.entrypoints.ratelimit import RateLimit, RateLimiter
 from leadcapture.entrypoints.web import (
     ApiError,
+    header_of,
     query_of,
 )
 from leadcapture.keys import ApiKey, parse_origin, secret_matches
@@ -103,8 +104,8 @@ class Gate:
     async def admit(self, request: Request[Any, Any, Any], access: Access) -> ApiKey:
         """The caller's key; raises ApiError 401 for bad keys, 403 beyond the key's reach, 429 over a limit."""
         query = query_of(request)
-        access_key = query.get("accesskey") or request.headers.get("x-lsq-accesskey")
-        secret = query.get("secretkey") or request.headers.get("x-lsq-secretkey")
+        access_key = query.get("accesskey") or header_of(request, b"x-lsq-accesskey")
+        secret = query.get("secretkey") or header_of(request, b"x-lsq-secretkey")
         if not access_key:
             raise ApiError(INVALID_ACCESS)
         key = await self._find_key(access_key)
@@ -136,7 +137,7 @@ class Gate:
         refused = [name for name in _SITE_KEYS_NEVER if query.get(name, "").casefold() == "true"]
         if refused:
             raise unauthorized("A site key gets no dry runs or explanations", "R-K3")
-        origin = request.headers.get("origin")
+        origin = header_of(request, b"origin")
         if origin is None or not _origin_listed(key, origin):
             raise unauthorized(f"Origin {origin or '(none)'} is not allowed for this site key", "R-K3")
         missing = access.needs - {KeyScope.ACTIVITY} - key.scopes

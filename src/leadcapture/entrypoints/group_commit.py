@@ -114,13 +114,21 @@ class GroupCommitWriter:
                 continue
             if self._metrics is not None:
                 self._metrics.group_committed(len(members), time.perf_counter() - started)
+            # One hand-off per event loop for the whole group, not one per request: each wakes the loop.
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Answer, Result[CaptureReceipt, Problem]]]] = {}
             for pending, result in zip(members, results, strict=True):
-                pending.loop.call_soon_threadsafe(_settle, pending.answer, result)
+                by_loop.setdefault(pending.loop, []).append((pending.answer, result))
+            for loop, answers in by_loop.items():
+                loop.call_soon_threadsafe(_settle_all, answers)
 
 
-def _settle(answer: asyncio.Future[Result[CaptureReceipt, Problem]], result: Result[CaptureReceipt, Problem]) -> None:
-    if not answer.done():  # the client may have gone away and the request been cancelled
-        answer.set_result(result)
+_Answer = asyncio.Future[Result[CaptureReceipt, Problem]]
+
+
+def _settle_all(answers: list[tuple[_Answer, Result[CaptureReceipt, Problem]]]) -> None:
+    for answer, result in answers:
+        if not answer.done():  # the client may have gone away and the request been cancelled
+            answer.set_result(result)
 
 
 def _fail(answer: asyncio.Future[Result[CaptureReceipt, Problem]], exc: Exception) -> None:

@@ -12,7 +12,7 @@ from returns.result import Failure
 
 from leadcapture.core.policies import MatchPolicy
 from leadcapture.entrypoints.gate import Access, admit
-from leadcapture.entrypoints.web import ApiError, engine_of, idempotent_response, json_body, query_of
+from leadcapture.entrypoints.web import ApiError, engine_of, header_of, idempotent_response, json_body, query_of
 from leadcapture.keys import Scope
 from leadcapture.lead_writes import LeadCall, bulk_write, lead_write, policy_for, written_answer
 from leadcapture.ports import IdempotentTransaction
@@ -42,7 +42,7 @@ async def _lead_call(request: Request[Any, Any, Any], call: LeadCall) -> Respons
     engine = engine_of(request)
     query = query_of(request)
     body = await json_body(request, rule="R-L10")
-    key = request.headers.get("idempotency-key")
+    key = header_of(request, b"idempotency-key")
     if key is None or query.get("dryrun", "").casefold() == "true":
         status, answer = await anyio.to_thread.run_sync(lead_write, engine, call, body, query)
         return _response(status, answer)

@@ -1,0 +1,56 @@
+"""Times `Engine.capture` of one source tree on bodies from a file; run by `bench.ab` as a script, not imported.
+
+    python bench/ab_runner.py SRC BODIES REPEATS
+
+`SRC` is a tree's `src/` folder: `leadcapture` is imported from there and nowhere else (the run stops if
+Python found it elsewhere), so an older commit's engine runs on its own code. `BODIES` is a msgpack file
+`[seed_bodies, bodies]`. Each repeat captures the seed bodies into a fresh `InMemoryLeadStore` untimed,
+then times the capture of every body; the best repeat's wall and CPU seconds are printed as JSON.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    """Import the engine from the given tree, time it, print the result."""
+    src, bodies_file, repeats = Path(sys.argv[1]).resolve(), Path(sys.argv[2]), int(sys.argv[3])
+    sys.path.insert(0, str(src))
+    import msgspec
+    from returns.result import Success
+
+    import leadcapture
+    from leadcapture import Engine, InMemoryLeadStore
+
+    where = Path(leadcapture.__file__).resolve()
+    if src not in where.parents:
+        print(f"leadcapture was imported from {where}, not from {src}", file=sys.stderr)
+        return 1
+    seed_bodies, bodies = msgspec.msgpack.decode(Path(bodies_file).read_bytes(), type=tuple[list[bytes], list[bytes]])
+    best = (float("inf"), 0.0)
+    for _ in range(repeats):
+        engine = Engine(store=InMemoryLeadStore())
+        for body in seed_bodies:
+            engine.capture(body).unwrap()
+        capture = engine.capture
+        gc.collect()
+        cpu, wall = time.process_time(), time.perf_counter()
+        results = [capture(body) for body in bodies]
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        failed = sum(1 for result in results if not isinstance(result, Success))
+        if failed:
+            print(f"{failed} captures failed", file=sys.stderr)
+            return 1
+        del results
+        best = min(best, (wall, cpu))
+    print(json.dumps({"count": len(bodies), "seconds": best[0], "cpu_seconds": best[1], "module": str(where)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
