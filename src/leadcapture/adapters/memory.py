@@ -104,6 +104,8 @@ class InMemoryLeadStore:
         if not ids:
             return ()
         leads = self._leads
+        if len(ids) == 1:  # a unique value, or a phone one lead holds: no sort for it
+            return (leads[next(iter(ids))],)
         return tuple([leads[lead_id] for lead_id in sorted(ids)])
 
     def apply(self, decision: CaptureDecision) -> Result[None, StoreConflict]:
@@ -161,8 +163,14 @@ class InMemoryLeadStore:
                 key = (entry.field, entry.key)
                 self._set(self._index, key, {**self._index.get(key, {}), lead.id: None})
             self._set(self._entries, lead.id, index)
-        self._set(self._leads, lead.id, lead)
-        self._add_activities(lead.id, activities)
+        # `_set` and `_add_activities`, inlined: every capture writes its lead and its activities here.
+        lead_id, all_activities = lead.id, self._activities
+        before = all_activities.get(lead_id)
+        if self._undo is not None:
+            self._undo.append((self._leads, lead_id, _ABSENT if current is None else current))
+            self._undo.append((all_activities, lead_id, _ABSENT if before is None else before))
+        self._leads[lead_id] = lead
+        all_activities[lead_id] = activities if before is None else (*before, *activities)
         return _OK
 
     def _add_activities(self, lead_id: str, activities: tuple[Activity, ...]) -> None:

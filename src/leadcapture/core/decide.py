@@ -32,7 +32,6 @@ from leadcapture.core.policies import (
     LEAD_CAPTURE,
     CapturePolicy,
     MatchPolicy,
-    posts_capture_activity,
     resolve_policy_match,
 )
 from leadcapture.core.problems import Problem, duplicate_entry, invalid_input, mandatory_missing
@@ -93,9 +92,9 @@ def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
         behavior=behavior,
         now=now,
         ids=ids,
-        posts_activity=posts_capture_activity(policy),
+        posts_activity=isinstance(policy, CapturePolicy),  # Lead.Capture alone posts one (R-L1..R-L4)
     )
-    if isinstance(policy, CapturePolicy):
+    if ctx.posts_activity:
         match = resolve_match(request, candidates, schema=schema)
     else:
         found = resolve_policy_match(policy, request, candidates, schema)
@@ -236,6 +235,8 @@ def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
 
 def _unique_clash(ctx: _Context, match: Match, fields: dict[str, str], *, lead_id: str) -> Reject | None:
     """The first unique value another lead holds, in R-U2's order, as a Reject posting R-U3's activity."""
+    if not fields:  # an update that sets no unique field, the common case
+        return None
     for name in ctx.schema.unique_fields:
         if not fields.get(name):
             continue

@@ -139,44 +139,49 @@ def resolve_match(request: CaptureRequest, candidates: Candidates, *, schema: Sc
     With a `schema`, its identifier rules apply: blocked values are not searched (R-J1), and emails are
     compared as it says (R-J2). Without one, matching is LeadSquared's.
     """
-    blocked = blocked_fields(request, schema) if schema is not None else {}
-    order, notes = search_order(request, blocked=blocked)
-    notes = (*blocked.values(), *notes)
+    # Under LeadSquared's identifier rules nothing is blocked and no mailbox note is made: neither is asked.
+    checks_identity = schema is not None and not schema.leadsquared_identifiers
+    if checks_identity:
+        blocked = blocked_fields(request, schema)
+        order, notes = search_order(request, blocked=blocked)
+        notes = (*blocked.values(), *notes)
+    else:
+        order, notes = search_order(request)
     if not order:
         return Match(rule="R-M1", notes=notes)
     lookups: list[IdentifierLookup] = []
-    found: Match | None = None
+    rule = ""
+    lead: Lead | None = None
+    visitor: Visitor | None = None
+    matched_by: str | None = None
     values = request.values
     holders = candidates.holders
     for name in order:
         value = (request.prospect_id or "") if name == PROSPECT_ID else values.get(name, "")
-        if found is not None:
+        if rule:
             lookups.append(IdentifierLookup(identifier=name, value=value, found="not searched"))
             continue
         if name == PROSPECT_ID:
             found, lookup, note = _by_prospect_id(request, candidates, value, schema)
+            if found is not None:
+                rule, lead, visitor, matched_by = found.rule, found.lead, found.visitor, found.matched_by
             notes = (*notes, *note)
         else:
             leads = holders.get(name, ())
             if leads:
-                lookup = IdentifierLookup(
-                    identifier=name,
-                    value=value,
-                    found="lead",
-                    lead_ids=tuple([lead.id for lead in leads]),
-                )
-                found = Match(rule="R-M8", lead=most_recently_active(leads), matched_by=name)
-                notes = (*notes, *same_mailbox_note(schema, name, value, found.lead))
+                lead_ids = (leads[0].id,) if len(leads) == 1 else tuple([held.id for held in leads])
+                lookup = IdentifierLookup(identifier=name, value=value, found="lead", lead_ids=lead_ids)
+                rule, lead, matched_by = "R-M8", most_recently_active(leads), name
+                if checks_identity:
+                    notes = (*notes, *same_mailbox_note(schema, name, value, lead))
             else:
                 lookup = IdentifierLookup(identifier=name, value=value, found="nothing")
         lookups.append(lookup)
-    if found is None:
-        return Match(rule="R-M9", search_order=order, lookups=tuple(lookups), notes=notes)
     return Match(
-        rule=found.rule,
-        lead=found.lead,
-        visitor=found.visitor,
-        matched_by=found.matched_by,
+        rule=rule or "R-M9",
+        lead=lead,
+        visitor=visitor,
+        matched_by=matched_by,
         search_order=order,
         lookups=tuple(lookups),
         notes=notes,

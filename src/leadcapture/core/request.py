@@ -174,12 +174,13 @@ def check_request(
     errors: list[FieldError] = []
     unknown: list[str] = []
     submitted: list[SubmittedAttribute] = []
-    resolve = schema.resolve
+    exact, resolve = schema.fields_by_name.get, schema.resolve
     country_code = schema.default_country_code
     text, email = DataType.TEXT, DataType.EMAIL
     for raw in attributes:
         value = raw.value
-        spec = resolve(raw.attribute)
+        # Most requests spell names as the schema does; resolve() folds case. A FieldSpec is never falsy.
+        spec = exact(raw.attribute) or resolve(raw.attribute)
         if spec is None:
             pseudo = _PSEUDO.get(raw.attribute.casefold())
             if pseudo is None:
@@ -229,8 +230,8 @@ def _request_or_problem(  # noqa: PLR0913 - what the pass over the attributes ga
     """The first problem in precedence order (R-V2, R-V3, then R-V4/R-V5), else the request."""
     if unknown:
         return unknown_attributes(unknown)
-    names = [attribute.attribute for attribute in submitted]
-    if len(set(names)) != len(names):
+    if len({attribute.attribute for attribute in submitted}) != len(submitted):
+        names = [attribute.attribute for attribute in submitted]
         seen: set[str] = set()
         repeated = [name for name in names if name in seen or seen.add(name)]  # type: ignore[func-returns-value]
         listed = ", ".join(dict.fromkeys(repeated))

@@ -6,7 +6,7 @@ per-capture hot path does dictionary look-ups only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final, final
 
 import msgspec
@@ -112,6 +112,7 @@ class Schema:
         "default_country_code",
         "email_match",
         "fields",
+        "fields_by_name",
         "indexed_fields",
         "indexed_specs",
         "leadsquared_identifiers",
@@ -159,6 +160,8 @@ class Schema:
             raise ValueError(msg)
         # Plain dicts, private and never changed after this: the capture path reads them for every attribute.
         self._by_name: dict[str, FieldSpec] = by_name
+        self.fields_by_name: Mapping[str, FieldSpec] = by_name
+        """Every field by its exact schema name: `get` as a read-only mapping, for loops over every attribute."""
         self._by_folded_name: dict[str, FieldSpec] = by_folded
         first = [name for name in _UNIQUE_CHECK_ORDER if name in by_name and by_name[name].is_unique]
         custom = [s.schema_name for s in self.fields if s.is_unique and s.schema_name not in _UNIQUE_CHECK_ORDER]

@@ -55,15 +55,17 @@ def plan_update(
     changes: list[FieldChange] = []
     unchanged: list[FieldLeftAlone] = []
     stored = lead.fields
-    spec_of = schema.get
+    spec_of = schema.fields_by_name.get
     for name, new in request.values.items():
         spec = spec_of(name)
         if spec is None:  # not a field of this schema: kept as RelatedCompanyId is, below
             _plan_company(name, lead.related_company_id or "", new, behavior, changes=changes, unchanged=unchanged)
             continue
         old = stored.get(name, "")
-        # An equal value is the most common answer on a repeated capture: no call for it.
-        reason = EQUAL_VALUE if old == new else _field_reason(spec, old, new, behavior, schema, first_touch=first_touch)
+        if old == new:  # the most common answer on a repeated capture: no call for it
+            unchanged.append(FieldLeftAlone(field=name, value=new, reason=EQUAL_VALUE))
+            continue
+        reason = _field_reason(spec, old, new, behavior, schema, first_touch=first_touch)
         if reason is None:
             changes.append(FieldChange(field=name, old=old, new=new))
         else:
