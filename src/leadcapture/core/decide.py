@@ -168,7 +168,7 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
         last_activity_on=ctx.now if ctx.posts_activity else None,
         related_company_id=request.related_company_id,
     )
-    unchanged = tuple(FieldLeftAlone(field=name, value="", reason=READ_ONLY) for name in request.read_only)
+    unchanged = _read_only_left_alone(request)
     explanation = _explain(ctx, match, outcome, lead_id=lead_id, changes=changes, unchanged=unchanged)
     activity = _capture_activity(ctx, lead_id, outcome.value, match, changes)
     index = index_entries(ctx.schema, fields)
@@ -176,6 +176,13 @@ def _create(ctx: _Context, match: Match, *, visitor: Visitor | None) -> CaptureD
         return Create(lead=lead, index=index, activity=activity, explanation=explanation)
     visits = tuple(visit_activity(lead_id, visit) for visit in visitor.visits)
     return Convert(lead=lead, index=index, activity=activity, visit_activities=visits, explanation=explanation)
+
+
+def _read_only_left_alone(request: CaptureRequest) -> tuple[FieldLeftAlone, ...]:
+    """The system fields a request named, each left alone (R-B6); most requests name none."""
+    if not request.read_only:
+        return ()
+    return tuple([FieldLeftAlone(field=name, value="", reason=READ_ONLY) for name in request.read_only])
 
 
 def _update(ctx: _Context, match: Match, lead: Lead) -> CaptureDecision:
@@ -307,10 +314,10 @@ def index_entries(schema: Schema, fields: dict[str, str]) -> tuple[IndexEntry, .
     entries = []
     if schema.leadsquared_identifiers:
         for spec in schema.indexed_specs:
-            name = spec.schema_name
-            value = fields.get(name)
+            value = fields.get(spec.schema_name)
             if value:
-                entries.append(IndexEntry(field=name, key=match_key(spec.data_type, value), unique=spec.is_unique))
+                key = match_key(spec.data_type, value)
+                entries.append(IndexEntry(field=spec.schema_name, key=key, unique=spec.is_unique))
         return tuple(entries)
     for spec in schema.indexed_specs:
         name = spec.schema_name

@@ -230,7 +230,8 @@ def _request_or_problem(  # noqa: PLR0913 - what the pass over the attributes ga
     """The first problem in precedence order (R-V2, R-V3, then R-V4/R-V5), else the request."""
     if unknown:
         return unknown_attributes(unknown)
-    if len({attribute.attribute for attribute in submitted}) != len(submitted):
+    # Every attribute a distinct field's value (the common case) means no name came twice; else count them.
+    if len(values) != len(submitted) and len({attribute.attribute for attribute in submitted}) != len(submitted):
         names = [attribute.attribute for attribute in submitted]
         seen: set[str] = set()
         repeated = [name for name in names if name in seen or seen.add(name)]  # type: ignore[func-returns-value]
@@ -239,6 +240,8 @@ def _request_or_problem(  # noqa: PLR0913 - what the pass over the attributes ga
     if errors:
         message = "; ".join(error.reason for error in errors)
         return invalid_input(message, rule=_rule_of(errors), field_errors=tuple(errors))
+    if not specials and not read_only:
+        return CaptureRequest(values=values, submitted=tuple(submitted))
     return CaptureRequest(
         values=values,
         prospect_id=specials.get(PROSPECT_ID),

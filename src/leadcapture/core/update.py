@@ -74,7 +74,8 @@ def plan_update(
         # RelatedCompanyId, the one submitted name that is not a field, comes after the fields.
         old_company, company = lead.related_company_id or "", request.related_company_id
         _plan_company(RELATED_COMPANY_ID, old_company, company, behavior, changes=changes, unchanged=unchanged)
-    unchanged.extend(FieldLeftAlone(field=name, value="", reason=READ_ONLY) for name in request.read_only)
+    if request.read_only:
+        unchanged.extend([FieldLeftAlone(field=name, value="", reason=READ_ONLY) for name in request.read_only])
     return UpdatePlan(changes=tuple(changes), unchanged=tuple(unchanged))
 
 
