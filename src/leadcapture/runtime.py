@@ -20,6 +20,15 @@ def _time_prefix(ms: int) -> str:
     return f"{text[:8]}-{text[8:]}-7"
 
 
+def _random_tails() -> list[str]:
+    """`-vxxx-xxxxxxxxxxxx` endings of ids: 62 random bits each, after the RFC 9562 variant bits."""
+    random = os.urandom(_RANDOM_BYTES).hex()
+    return [
+        f"-{_VARIANT[random[at]]}{random[at + 1 : at + 4]}-{random[at + 4 : at + 16]}"
+        for at in range(0, len(random), 16)
+    ]
+
+
 class SystemClock:
     """The machine's clock, in UTC."""
 
@@ -35,7 +44,7 @@ class UUID7Factory:
     places; ids made within one millisecond stay ordered through a 12-bit counter.
     """
 
-    __slots__ = ("_counter", "_last_ms", "_lock", "_prefix", "_random", "_random_at")
+    __slots__ = ("_counter", "_last_ms", "_lock", "_prefix", "_tails")
 
     def __init__(self) -> None:
         """A factory with its own monotonic counter."""
@@ -43,13 +52,12 @@ class UUID7Factory:
         self._last_ms = 0
         self._counter = 0
         self._prefix = _time_prefix(0)
-        self._random = ""
-        self._random_at = 0
+        self._tails: list[str] = []
 
     def new_id(self) -> str:
         """A new UUIDv7 as a lowercase hyphenated string."""
         # Built as text: the timestamp part is formatted once per millisecond and the random part is
-        # sliced from a hex string made once per 512 ids, one system call for all of them.
+        # taken from tails formatted 512 at a time from one system call's bytes.
         with self._lock:
             ms = time.time_ns() // 1_000_000
             if ms > self._last_ms:
@@ -62,10 +70,7 @@ class UUID7Factory:
                     self._last_ms += 1
                     self._counter = 0
                     self._prefix = _time_prefix(self._last_ms)
-            at = self._random_at
-            if at >= len(self._random):
-                self._random = os.urandom(_RANDOM_BYTES).hex()
-                at = 0
-            self._random_at = at + 16
-            random = self._random[at : at + 16]
-            return f"{self._prefix}{self._counter:03x}-{_VARIANT[random[0]]}{random[1:4]}-{random[4:]}"
+            tails = self._tails
+            if not tails:
+                tails = self._tails = _random_tails()
+            return f"{self._prefix}{self._counter:03x}{tails.pop()}"

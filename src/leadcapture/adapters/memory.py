@@ -142,29 +142,22 @@ class InMemoryLeadStore:
         *,
         expected_version: int | None,
     ) -> Result[None, StoreConflict]:
-        current = self._leads.get(lead.id)
+        lead_id, held_by = lead.id, self._index
+        current = self._leads.get(lead_id)
         if expected_version is None and current is not None:
-            return Failure(StoreConflict(reason=f"lead {lead.id} already exists"))
+            return Failure(StoreConflict(reason=f"lead {lead_id} already exists"))
         if expected_version is not None and (current is None or current.version != expected_version):
-            return Failure(StoreConflict(reason=f"lead {lead.id} changed since it was read"))
+            return Failure(StoreConflict(reason=f"lead {lead_id} changed since it was read"))
         for entry in index:
-            holders = self._index.get((entry.field, entry.key))
-            if entry.unique and holders and (len(holders) > 1 or lead.id not in holders):
-                return Failure(StoreConflict(reason=f"{entry.field} value is held by another lead"))
-        previous = self._entries.get(lead.id, ())
+            if entry.unique:
+                holders = held_by.get((entry.field, entry.key))
+                if holders and (len(holders) > 1 or lead_id not in holders):
+                    return Failure(StoreConflict(reason=f"{entry.field} value is held by another lead"))
+        previous = self._entries.get(lead_id, ())
         if previous != index:  # most updates keep their entries: nothing to re-index
-            for old in previous:
-                held = {holder: None for holder in self._index[(old.field, old.key)] if holder != lead.id}
-                if held:
-                    self._set(self._index, (old.field, old.key), held)
-                else:
-                    self._delete(self._index, (old.field, old.key))
-            for entry in index:
-                key = (entry.field, entry.key)
-                self._set(self._index, key, {**self._index.get(key, {}), lead.id: None})
-            self._set(self._entries, lead.id, index)
+            self._reindex(lead_id, previous, index)
         # `_set` and `_add_activities`, inlined: every capture writes its lead and its activities here.
-        lead_id, all_activities = lead.id, self._activities
+        all_activities = self._activities
         before = all_activities.get(lead_id)
         if self._undo is not None:
             self._undo.append((self._leads, lead_id, _ABSENT if current is None else current))
@@ -172,6 +165,19 @@ class InMemoryLeadStore:
         self._leads[lead_id] = lead
         all_activities[lead_id] = activities if before is None else (*before, *activities)
         return _OK
+
+    def _reindex(self, lead_id: str, previous: tuple[IndexEntry, ...], index: tuple[IndexEntry, ...]) -> None:
+        """Move a lead's index entries from `previous` to `index`."""
+        for old in previous:
+            held = {holder: None for holder in self._index[(old.field, old.key)] if holder != lead_id}
+            if held:
+                self._set(self._index, (old.field, old.key), held)
+            else:
+                self._delete(self._index, (old.field, old.key))
+        for entry in index:
+            key = (entry.field, entry.key)
+            self._set(self._index, key, {**self._index.get(key, {}), lead_id: None})
+        self._set(self._entries, lead_id, index)
 
     def _add_activities(self, lead_id: str, activities: tuple[Activity, ...]) -> None:
         self._set(self._activities, lead_id, (*self._activities.get(lead_id, ()), *activities))

@@ -174,38 +174,41 @@ def check_request(
     errors: list[FieldError] = []
     unknown: list[str] = []
     submitted: list[SubmittedAttribute] = []
-    exact, resolve = schema.fields_by_name.get, schema.resolve
+    exact, resolve, text_limit = schema.fields_by_name.get, schema.resolve, schema.text_limits.get
     country_code = schema.default_country_code
-    text, email = DataType.TEXT, DataType.EMAIL
+    email = DataType.EMAIL
+    submit = submitted.append
     for raw in attributes:
         value = raw.value
+        # Most attributes are a text field named as the schema spells it, with a plain-ASCII value that
+        # fits: kept trimmed, as `normalize_value` would keep it. Everything else takes the general way.
+        limit = text_limit(raw.attribute)
+        if limit is not None and type(value) is str:
+            stripped = value.strip()
+            if len(stripped) <= limit and stripped.isascii() and "\x00" not in stripped:
+                submit(SubmittedAttribute(attribute=raw.attribute, value=value))
+                values[raw.attribute] = stripped
+                continue
         # Most requests spell names as the schema does; resolve() folds case. A FieldSpec is never falsy.
         spec = exact(raw.attribute) or resolve(raw.attribute)
         if spec is None:
             pseudo = _PSEUDO.get(raw.attribute.casefold())
             if pseudo is None:
                 unknown.append(raw.attribute)
-            else:
-                submitted.append(SubmittedAttribute(attribute=pseudo, value=value))
-                _check_pseudo(pseudo, value, schema, specials=specials, read_only=read_only, errors=errors)
+                continue
+            submit(SubmittedAttribute(attribute=pseudo, value=value))
+            _check_pseudo(pseudo, value, schema, specials=specials, read_only=read_only, errors=errors)
             continue
         name = spec.schema_name
-        submitted.append(SubmittedAttribute(attribute=name, value=value))
-        # Fast paths for the common case, a plain-ASCII string; anything else (and any value they would
-        # refuse) goes through `normalize_value`, which gives the same answer for these.
-        if type(value) is str:
-            data_type = spec.data_type
+        submit(SubmittedAttribute(attribute=name, value=value))
+        data_type = spec.data_type
+        if data_type in _CONTACT_TYPES and type(value) is str:
+            # A plain-ASCII email or phone straight to the normaliser; anything else (and any value it
+            # refuses, for the reason) goes through `normalize_value`, which gives the same answer.
             stripped = value.strip()
-            max_length = spec.max_length
-            plain = stripped.isascii() and "\x00" not in stripped
-            if data_type is text:
-                if plain and (max_length is None or len(stripped) <= max_length):
-                    values[name] = stripped
-                    continue
-            elif data_type in _CONTACT_TYPES and stripped and plain:
-                # Emails and phones straight to the normaliser; a refusal goes the general way for its reason.
+            if stripped and stripped.isascii() and "\x00" not in stripped:
                 contact = contacts.email(stripped) if data_type is email else contacts.phone(stripped, country_code)
-                if contact is not None and (max_length is None or len(contact) <= max_length):
+                if contact is not None and (spec.max_length is None or len(contact) <= spec.max_length):
                     values[name] = contact
                     continue
         checked = normalize_value(spec, value, contacts=contacts, default_country_code=country_code)

@@ -6,6 +6,7 @@ per-capture hot path does dictionary look-ups only.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Final, final
 
@@ -118,6 +119,7 @@ class Schema:
         "leadsquared_identifiers",
         "mandatory_fields",
         "source_fields",
+        "text_limits",
         "unique_fields",
     )
 
@@ -163,6 +165,12 @@ class Schema:
         self.fields_by_name: Mapping[str, FieldSpec] = by_name
         """Every field by its exact schema name: `get` as a read-only mapping, for loops over every attribute."""
         self._by_folded_name: dict[str, FieldSpec] = by_folded
+        self.text_limits: Mapping[str, int] = {
+            spec.schema_name: spec.max_length if spec.max_length is not None else sys.maxsize
+            for spec in self.fields
+            if spec.data_type is DataType.TEXT
+        }
+        """Each plain-text field's most characters, by exact schema name (no limit: `sys.maxsize`)."""
         first = [name for name in _UNIQUE_CHECK_ORDER if name in by_name and by_name[name].is_unique]
         custom = [s.schema_name for s in self.fields if s.is_unique and s.schema_name not in _UNIQUE_CHECK_ORDER]
         self.unique_fields = (*first, *custom)
