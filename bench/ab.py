@@ -34,6 +34,8 @@ class Side:
 
     label: str
     rounds: tuple[tuple[int, float, float], ...]
+    bytecodes: float
+    """Python bytecodes executed per capture (an opcode trace; the same in every round)."""
 
     @property
     def rates(self) -> list[float]:
@@ -77,7 +79,7 @@ def export_source(revision: str, folder: Path) -> tuple[Path, str]:
     return folder / "src", commit
 
 
-def _run(src: Path, bodies: Path, repeats: int) -> tuple[int, float, float]:
+def _run(src: Path, bodies: Path, repeats: int) -> tuple[int, float, float, float]:
     done = subprocess.run(  # noqa: S603
         [sys.executable, str(RUNNER), str(src), str(bodies), str(repeats)],
         capture_output=True,
@@ -89,7 +91,7 @@ def _run(src: Path, bodies: Path, repeats: int) -> tuple[int, float, float]:
         msg = f"the engine of {src} failed: {done.stderr.strip()}"
         raise RuntimeError(msg)
     found = json.loads(done.stdout)
-    return found["count"], found["seconds"], found["cpu_seconds"]
+    return found["count"], found["seconds"], found["cpu_seconds"], found["bytecodes"]
 
 
 def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int = 2) -> ABResult:
@@ -99,7 +101,8 @@ def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int =
         older_src, commit = export_source(revision, folder / "older")
         bodies = folder / "bodies.msgpack"
         bodies.write_bytes(msgspec.msgpack.encode((list(workload.seed_bodies), list(workload.bodies))))
-        current, older = [], []
+        current: list[tuple[int, float, float, float]] = []
+        older: list[tuple[int, float, float, float]] = []
         for number in range(rounds):
             order = [("current", ROOT / "src"), ("older", older_src)]
             for label, src in order if number % 2 == 0 else reversed(order):
@@ -109,4 +112,8 @@ def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int =
                 f"{commit} {older[-1][0] / older[-1][1]:,.0f}/s",
                 flush=True,
             )
-    return ABResult(revision=commit, current=Side("this tree", tuple(current)), older=Side(commit, tuple(older)))
+    return ABResult(revision=commit, current=_side("this tree", current), older=_side(commit, older))
+
+
+def _side(label: str, runs: list[tuple[int, float, float, float]]) -> Side:
+    return Side(label, tuple((count, wall, cpu) for count, wall, cpu, _ in runs), bytecodes=runs[0][3])

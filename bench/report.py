@@ -246,6 +246,8 @@ def ab_table(ab: ABResult) -> str:
         for number, (new, old) in enumerate(zip(ab.current.rates, ab.older.rates, strict=True), start=1)
     ]
     rows.append(("median ratio", "", "", f"{ab.ratio:.2f}x"))
+    old, new = ab.older.bytecodes, ab.current.bytecodes
+    rows.append(("bytecodes per capture (opcode trace)", f"{new:,.0f}", f"{old:,.0f}", f"{old / new:.2f}x fewer"))
     return table(("A/B round", "this tree, captures/s", f"{ab.revision}, captures/s", "ratio"), rows)
 
 
