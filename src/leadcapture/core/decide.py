@@ -94,7 +94,7 @@ def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
         ids=ids,
         posts_activity=isinstance(policy, CapturePolicy),  # Lead.Capture alone posts one (R-L1..R-L4)
     )
-    if ctx.posts_activity:
+    if isinstance(policy, CapturePolicy):
         match = resolve_match(request, candidates, schema=schema)
     else:
         found = resolve_policy_match(policy, request, candidates, schema)

@@ -141,7 +141,7 @@ def resolve_match(request: CaptureRequest, candidates: Candidates, *, schema: Sc
     """
     # Under LeadSquared's identifier rules nothing is blocked and no mailbox note is made: neither is asked.
     checks_identity = schema is not None and not schema.leadsquared_identifiers
-    if checks_identity:
+    if schema is not None and checks_identity:
         blocked = blocked_fields(request, schema)
         order, notes = search_order(request, blocked=blocked)
         notes = (*blocked.values(), *notes)
