@@ -20,6 +20,19 @@ def _time_prefix(ms: int) -> str:
     return f"{text[:8]}-{text[8:]}-7"
 
 
+class _ForkCount:
+    """How many times this process's line has forked; a child must not hand out its parent's random tails."""
+
+    value = 0
+
+    @classmethod
+    def bump(cls) -> None:
+        cls.value += 1
+
+
+os.register_at_fork(after_in_child=_ForkCount.bump)
+
+
 def _random_tails() -> list[str]:
     """`-vxxx-xxxxxxxxxxxx` endings of ids: 62 random bits each, after the RFC 9562 variant bits."""
     random = os.urandom(_RANDOM_BYTES).hex()
@@ -44,7 +57,7 @@ class UUID7Factory:
     places; ids made within one millisecond stay ordered through a 12-bit counter.
     """
 
-    __slots__ = ("_counter", "_last_ms", "_lock", "_prefix", "_tails")
+    __slots__ = ("_counter", "_forks", "_last_ms", "_lock", "_prefix", "_tails")
 
     def __init__(self) -> None:
         """A factory with its own monotonic counter."""
@@ -53,6 +66,7 @@ class UUID7Factory:
         self._counter = 0
         self._prefix = _time_prefix(0)
         self._tails: list[str] = []
+        self._forks = _ForkCount.value
 
     def new_id(self) -> str:
         """A new UUIDv7 as a lowercase hyphenated string."""
@@ -71,6 +85,7 @@ class UUID7Factory:
                     self._counter = 0
                     self._prefix = _time_prefix(self._last_ms)
             tails = self._tails
-            if not tails:
+            if not tails or self._forks != _ForkCount.value:
                 tails = self._tails = _random_tails()
+                self._forks = _ForkCount.value
             return f"{self._prefix}{self._counter:03x}{tails.pop()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import threading
 import time
@@ -80,3 +81,23 @@ def test_ids_made_on_many_threads_are_unique() -> None:
     assert len(set(every)) == 8_000
     for ids in made:
         assert ids == sorted(ids)
+
+
+def test_a_forked_process_never_repeats_its_parents_ids() -> None:
+    """After a fork, parent and child draw different random parts, though they inherit one pool of them."""
+    factory = UUID7Factory()
+    factory.new_id()  # the parent has a pool of random tails the child inherits
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe and exits at once
+        os.close(read_end)
+        os.write(write_end, "\n".join(factory.new_id() for _ in range(100)).encode())
+        os._exit(0)
+    os.close(write_end)
+    parent_ids = {factory.new_id() for _ in range(100)}
+    with os.fdopen(read_end, "rb") as pipe:
+        child_ids = set(pipe.read().decode().split("\n"))
+    os.waitpid(child, 0)
+    assert len(child_ids) == 100
+    # The random parts, not just the whole ids: the two processes may stamp the same millisecond and count.
+    assert {made[19:] for made in parent_ids}.isdisjoint(made[19:] for made in child_ids)
