@@ -18,6 +18,7 @@ docs/benchmarks-http.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random  # noqa: TID251 - the benchmark draws its own bodies from a fixed seed
 import re
@@ -39,6 +40,7 @@ import msgspec
 from bench import targets
 from bench.report import command_line, load_average, machine_details
 from leadcapture import Engine, InMemoryLeadStore
+from leadcapture.adapters.sqlite import SQLiteLeadStore
 
 DOCS: Final = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-http.md"
 SCRIPT: Final = Path(__file__).resolve().parent / "http_capture.lua"
@@ -62,6 +64,8 @@ class Run:
     server_cpu_seconds: float = 0.0
     """CPU time (user + system) the server process used during the run, from /proc."""
     seconds: int = 0
+    mean_group: float = 0.0
+    """Captures per group-commit transaction during the run, from the server's metrics (0 when none)."""
 
     @property
     def cpu_micros(self) -> float:
@@ -248,6 +252,36 @@ def engine_cpu_micros(count: int = 20_000, group: int = 16, repeats: int = 3) ->
     return best / count * 1e6
 
 
+def mean_group_size(server: Server) -> float:
+    """Captures per group-commit transaction so far, from the server's `/metrics` (0 if it committed none)."""
+    text = httpx.get(f"{server.base_url}/metrics", timeout=10).text
+    found = dict(re.findall(r"^leadcapture_group_commit_batch_size_(sum|count) ([\d.e+]+)$", text, re.MULTILINE))
+    count = float(found.get("count", 0))
+    return float(found.get("sum", 0)) / count if count else 0.0
+
+
+def engine_sqlite_cpu_micros(folder: Path, group: float, count: int = 8_000, repeats: int = 2) -> float:
+    """CPU microseconds per capture of `Engine.capture_many` in groups of `group` into SQLite (`synchronous=FULL`).
+
+    What the group-commit writer does for each capture, without HTTP or threads: the engine and the store's
+    reads, writes and commit, measured in this process on a new database file beside the server's.
+    """
+    size = max(1, round(group))
+    bodies = wrk_like_bodies(count, seed=11)
+    best = float("inf")
+    for attempt in range(repeats):
+        store = SQLiteLeadStore(folder / f"engine-sqlite-{attempt}.db")
+        try:
+            engine = Engine(store=store)
+            started = time.process_time()
+            for first in range(0, count, size):
+                engine.capture_many(bodies[first : first + size])
+            best = min(best, time.process_time() - started)
+        finally:
+            store.close()
+    return best / count * 1e6
+
+
 def check_database(server: Server, run: Run) -> None:
     """Every answer was a 200, and the database holds one Lead Capture activity per answer."""
     if run.non_2xx or run.errors:
@@ -277,6 +311,8 @@ def measure(folder: Path, *, seconds: int, connections: int, seed: int) -> list[
                 wrk("warm-up", server, BASELINE_PATH, seconds=2, connections=connections, seed=seed)
                 runs.append(wrk("baseline", server, BASELINE_PATH, seconds=seconds, connections=connections, seed=seed))
             run = wrk(name, server, CAPTURE_PATH, seconds=seconds, connections=connections, seed=seed + index)
+            if index == 0:
+                run = dataclasses.replace(run, mean_group=mean_group_size(server))
         finally:
             server.stop()
         if index == 0:  # the design served by default must answer every capture
@@ -285,13 +321,35 @@ def measure(folder: Path, *, seconds: int, connections: int, seed: int) -> list[
     return runs
 
 
-def cost_lines(runs: list[Run], engine_micros: float) -> list[str]:
-    """Where the capture route's server CPU goes, beside the baseline route's, and the ceiling that sets."""
+def cost_lines(runs: list[Run], engine_micros: float, sqlite_micros: float = 0.0) -> list[str]:
+    """Where the capture route's server CPU goes, beside the baseline route's, and the ceiling that sets.
+
+    `sqlite_micros` is `Engine.capture_many` into SQLite in groups of the run's mean size (0: not measured).
+    """
     base, grouped = runs[0], runs[1]
     if not base.server_cpu_seconds or not grouped.server_cpu_seconds:
         return []
-    rest = grouped.cpu_micros - base.cpu_micros - engine_micros
+    store_micros = max(sqlite_micros - engine_micros, 0.0)
+    rest = grouped.cpu_micros - base.cpu_micros - engine_micros - store_micros
     ceiling = base.cpu_micros / (base.cpu_micros + engine_micros)
+    store_lines = (
+        [
+            f"| of which the SQLite store: `capture_many` into SQLite FULL in groups of {grouped.mean_group:.0f} "
+            f"(the run's mean), this run, less the engine | {store_micros:,.0f} | |",
+        ]
+        if sqlite_micros
+        else []
+    )
+    store_ceiling = base.cpu_micros / (base.cpu_micros + engine_micros + store_micros)
+    with_store = (
+        [
+            "",
+            f"With the SQLite store's own work as well, the ceiling is {base.cpu_micros:,.0f} / ({base.cpu_micros:,.0f}"
+            f" + {engine_micros:,.0f} + {store_micros:,.0f}) = **{store_ceiling:.2f}x**.",
+        ]
+        if sqlite_micros
+        else []
+    )
     return [
         "",
         "Server CPU per answer (user + system, all threads, from /proc; the server's Python code runs on one",
@@ -303,12 +361,15 @@ def cost_lines(runs: list[Run], engine_micros: float) -> list[str]:
         f"| Lead.Capture, group commit | {grouped.cpu_micros:,.0f} | {grouped.busy:.2f} |",
         f"| of which the baseline route's work (HTTP, framework, logging, metrics) | {base.cpu_micros:,.0f} | |",
         f"| of which the engine: `Engine.capture_many` in memory, same mix, this run | {engine_micros:,.0f} | |",
-        f"| of which the rest: key check, rate limit, group-commit hand-offs, SQLite | {rest:,.0f} | |",
+        *store_lines,
+        f"| of which the rest: key check, rate limit, group-commit hand-offs, the answer"
+        f"{'' if sqlite_micros else ', SQLite'} | {rest:,.0f} | |",
         "",
         f"A capture route that cost only the baseline route's work plus the engine's would reach "
         f"{base.cpu_micros:,.0f} / ({base.cpu_micros:,.0f} + {engine_micros:,.0f}) = **{ceiling:.2f}x** the baseline "
         f"(the ceiling the engine's CPU sets on this machine, this run); measured "
         f"{grouped.per_second / base.per_second:.2f}x.",
+        *with_store,
     ]
 
 
@@ -320,6 +381,7 @@ def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
     seconds: int,
     connections: int,
     engine_micros: float = 0.0,
+    sqlite_micros: float = 0.0,
 ) -> str:
     """The generated section of docs/benchmarks-http.md."""
     base = runs[0]
@@ -344,7 +406,7 @@ def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
         f"{targets.BY_KEY['http'].wanted:g}x, measured {rate_ratio:.2f}x: **{targets.verdict('http', rate_ratio)}**; "
         f"p99 at most {targets.BY_KEY['http-p99'].wanted:g}x the baseline's, measured {p99_ratio:.1f}x "
         f"({grouped.p99_ms:.1f} ms vs {base.p99_ms:.1f} ms): **{targets.verdict('http-p99', p99_ratio)}**.",
-        *cost_lines(runs, engine_micros),
+        *cost_lines(runs, engine_micros, sqlite_micros),
         "",
         "| machine | |",
         "|---|---|",
@@ -391,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="leadcapture-bench-http-", dir=options.dir) as folder:
         runs = measure(Path(folder), seconds=options.seconds, connections=options.connections, seed=options.seed)
+        sqlite_micros = engine_sqlite_cpu_micros(Path(folder), runs[1].mean_group) if runs[1].mean_group else 0.0
     engine_micros = engine_cpu_micros()
     machine = machine_details(load_before, load_average())
     section = render(
@@ -400,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds=options.seconds,
         connections=options.connections,
         engine_micros=engine_micros,
+        sqlite_micros=sqlite_micros,
     )
     print(section)
     record_ratios(runs)

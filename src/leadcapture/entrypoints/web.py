@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -20,7 +19,7 @@ from returns.result import Failure, Result
 
 from leadcapture.core.names import ExceptionType
 from leadcapture.core.problems import Problem, invalid_input
-from leadcapture.entrypoints.logs import current_request, note_problem
+from leadcapture.entrypoints.logs import current_request, new_request_id, note_problem
 from leadcapture.service import Engine, IdempotentAnswer
 from leadcapture.wire.leadsquared import (
     error_envelope,
@@ -77,7 +76,7 @@ def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[byt
 
 def on_server_error(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     note = current_request()
-    request_id = note.request_id if note is not None else uuid.uuid4().hex
+    request_id = note.request_id if note is not None else new_request_id()
     log.error("request %s failed", request_id, exc_info=exc)
     problem = Problem(
         exception_type=ExceptionType.SERVER_ERROR,
