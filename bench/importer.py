@@ -149,7 +149,8 @@ def dry_run_in_process(path: Path, folder: Path, rows: int) -> Run:
     """`Engine.preview_many` of the file's rows on an empty SQLite file, rows read beforehand, no report.
 
     What the dry run does per row once the process has started, with neither the file nor the report:
-    each row decided in order against the rows before it, staged in a transaction that is rolled back.
+    each row decided in order against the rows before it, inside a transaction that is rolled back (the
+    rows before it held in memory, adr/0058).
     """
     database = folder / "dry-run.db"
     upgrade(f"sqlite:///{database}")

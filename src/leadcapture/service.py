@@ -51,6 +51,11 @@ from leadcapture.runtime import SystemClock, UUID7Factory
 DEFAULT_MAX_ATTEMPTS: Final = 8
 BATCH_SIZE: Final = 1_000
 """Rows `Engine.capture_many` decides together before writing them, on stores that batch."""
+DRY_RUN_IMAGE_LEADS: Final = 100_000
+"""Leads a dry run keeps in memory before it writes them to its doomed transaction (adr/0058).
+
+About 1 KB each: 100 MB, which keeps a million-row `leadcapture preview` within the import's memory budget.
+"""
 IDEMPOTENCY_TTL: Final = timedelta(hours=24)
 """How long an idempotency key replays its first answer."""
 MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
@@ -105,6 +110,31 @@ class LeadBatch(LeadTransaction, Protocol):
         `activities=False` writes the leads, index entries and visitors but not the activities: what a
         dry run's doomed transaction needs for later rows to read, and no more.
         """
+        ...
+
+
+class DryRunScope(LeadTransaction, Protocol):
+    """A dry run's in-memory image of its store transaction: every call of the run decides and applies there."""
+
+    def preload(self, queries: Iterable[CandidateQuery]) -> None:
+        """Load, in a few statements, what deciding `queries` will read and the image has not read yet."""
+        ...
+
+    def __len__(self) -> int:
+        """How many leads the image holds: what its memory grows with."""
+        ...
+
+    def flush(self, *, activities: bool = True) -> Result[None, StoreConflict]:
+        """Write the image into the transaction (`activities=False`: without activities), or refuse to."""
+        ...
+
+
+@runtime_checkable
+class DryRunTransaction(LeadTransaction, Protocol):
+    """A transaction that can hand a dry run one image to decide all of its rows in, writing nothing."""
+
+    def dry_run_scope(self) -> DryRunScope:
+        """An empty image over this transaction, for all the batches of one dry run."""
         ...
 
 
@@ -252,46 +282,42 @@ class Engine:
         """What `capture_many` would do with these rows, in order, writing nothing (R-D1, R-D3).
 
         Each row is decided as if the rows before it had been captured: the decisions are applied inside a
-        store transaction that is always rolled back, so two rows with one email preview as Created, then
-        Updated. `leadcapture.core.report.summarize` turns the answers into totals per outcome and rule.
+        dry run (`dry_run`), so two rows with one email preview as Created, then Updated.
+        `leadcapture.core.report.summarize` turns the answers into totals per outcome and rule.
         """
         with self.dry_run() as run:
             return [preview for chunk in _chunks(rows, BATCH_SIZE) for preview in run.preview_many(chunk, behavior)]
 
     @contextmanager
-    def dry_run(self) -> Iterator[DryRun]:
+    def dry_run(self, *, image_leads: int = DRY_RUN_IMAGE_LEADS) -> Iterator[DryRun]:
         """A store transaction, rolled back when the block ends, in which rows are previewed in order.
 
         Each `DryRun.preview_many` call sees the rows of every call before it, as `capture_many` would, so
-        a file can be previewed a batch at a time with bounded memory (R-D1, R-D3).
+        a file can be previewed a batch at a time (R-D1, R-D3). On the SQL stores the calls decide in an
+        in-memory image of the transaction, written to it only once it holds `image_leads` leads, so
+        that memory stays bounded however long the file (adr/0058).
         """
+        if image_leads < 1:
+            msg = "image_leads must be at least 1"
+            raise ValueError(msg)
         try:
             with self.store.transaction() as tx:
-                yield DryRun(self, tx)
+                yield DryRun(self, tx, image_leads=image_leads)
                 raise _DryRunOver
         except _DryRunOver:
             pass
 
     def _preview_batch(
         self,
-        tx: LeadTransaction,
+        run: DryRun,
         checked: list[Result[tuple[CaptureRequest, UpdateBehavior | None], Problem]],
     ) -> list[Result[CaptureDecision, Problem]]:
-        """Decide validated rows in order inside the doomed `tx`, each seeing the ones before it."""
-        if isinstance(tx, BatchingTransaction):
-            valid = [pair for result in checked if (pair := result.value_or(None)) is not None]
-            queries = [candidate_query(request, self.schema) for request, _ in valid]
-            scope = tx.batch(queries)
-            next_query = iter(queries).__next__
-            decisions = [result.map(lambda pair: self._preview_in(scope, *pair, next_query())) for result in checked]
-            # Later batches read leads and their index entries, never activities: they stay unwritten.
-            if isinstance(scope.flush(activities=False), Success):
-                return decisions
-            # Nobody else writes in this transaction; should the batch be refused, go row by row.
-        return [
-            result.map(lambda pair: self._preview_in(tx, *pair, candidate_query(pair[0], self.schema)))
-            for result in checked
-        ]
+        """Decide validated rows in order inside the dry run, each seeing the ones before it."""
+        valid = [pair for result in checked if (pair := result.value_or(None)) is not None]
+        queries = [candidate_query(request, self.schema) for request, _ in valid]
+        scope = run.scope(queries)
+        next_query = iter(queries).__next__
+        return [result.map(lambda pair: self._preview_in(scope, *pair, next_query())) for result in checked]
 
     def _preview_in(
         self,
@@ -300,9 +326,9 @@ class Engine:
         behavior: UpdateBehavior | None,
         query: CandidateQuery,
     ) -> CaptureDecision:
-        """Decide, and apply to the doomed transaction so that later rows see this one.
+        """Decide, and apply to the dry run's scope so that later rows see this one.
 
-        Inside one transaction nobody else writes what it read, so the store accepts the decision.
+        Nobody else writes in the dry run's scope, so it accepts the decision it was read for.
         """
         decision = self._decide(request, behavior, tx, query)
         if not isinstance(decision, Reject):
@@ -552,12 +578,35 @@ class Engine:
 
 
 class DryRun:
-    """Previews inside the rolled-back transaction of `Engine.dry_run`: each call sees the calls before it."""
+    """Previews inside the rolled-back transaction of `Engine.dry_run`: each call sees the calls before it.
 
-    def __init__(self, engine: Engine, tx: LeadTransaction) -> None:
+    On a store whose transaction offers a dry-run image (the SQL stores) the calls decide and apply in an
+    in-memory image of the transaction, which preloads each batch's look-ups it has not made yet, so a
+    later call reads what earlier ones did from memory instead of the database. Only once the image holds
+    `image_leads` leads is it written to the transaction (without activities, which no decision reads)
+    and a new one begun on top (adr/0058). Elsewhere decisions are applied to the transaction itself.
+    """
+
+    def __init__(self, engine: Engine, tx: LeadTransaction, *, image_leads: int = DRY_RUN_IMAGE_LEADS) -> None:
         """Preview with `engine` inside `tx` (which `Engine.dry_run` rolls back)."""
         self._engine = engine
         self._tx = tx
+        self._image_leads = image_leads
+        self._imaged = tx if isinstance(tx, DryRunTransaction) else None
+        self._image = self._imaged.dry_run_scope() if self._imaged is not None else None
+
+    def scope(self, queries: Sequence[CandidateQuery] = ()) -> LeadTransaction:
+        """Where the run's next decisions are read and applied, with what deciding `queries` reads loaded."""
+        image, imaged = self._image, self._imaged
+        if image is None or imaged is None:
+            return self._tx
+        # Nobody else writes in the transaction (SQLite holds its write lock). Should the write still be
+        # refused (a concurrent PostgreSQL writer took a value meanwhile), the image goes on: larger, still right.
+        if len(image) >= self._image_leads and isinstance(image.flush(activities=False), Success):
+            image = self._image = imaged.dry_run_scope()
+        if queries:
+            image.preload(queries)
+        return image
 
     def preview_many(
         self,
@@ -570,7 +619,7 @@ class DryRun:
         decides them; the answers are those row-by-row previewing gives.
         """
         engine = self._engine
-        return engine._preview_batch(self._tx, [engine.validate(row, behavior) for row in rows])
+        return engine._preview_batch(self, [engine.validate(row, behavior) for row in rows])
 
     def capture(
         self,
@@ -584,7 +633,7 @@ class DryRun:
         The receipt's decision is the preview; a later call sees it, as a bulk call's later rows see the
         earlier ones (R-L7, R-L10).
         """
-        return self._engine.capture_in(self._tx, attributes, behavior, policy=policy)
+        return self._engine.capture_in(self.scope(), attributes, behavior, policy=policy)
 
 
 def answer_for(decision: CaptureDecision) -> Result[CaptureReceipt, Problem]:

@@ -40,6 +40,7 @@ from leadcapture.adapters.postgres import PostgresLeadStore
 from leadcapture.adapters.sql import SQLTransaction
 from leadcapture.adapters.sqlite import SQLiteLeadStore
 from leadcapture.core.match import CandidateQuery
+from leadcapture.service import DRY_RUN_IMAGE_LEADS
 
 ACCOUNT = "cccccccc-0000-4000-8000-000000000001"
 UNKNOWN_ACCOUNT = "cccccccc-0000-4000-8000-000000000002"
@@ -110,17 +111,23 @@ class BatchesAgree(RuleBasedStateMachine):
             assert engine.capture_many(batch, behavior, batch_size=batch_size) == expected
         self._remember(expected)
 
-    @rule(data=st.data(), behavior=behaviors, batch_size=st.sampled_from([1, 3, 1_000]))
-    def dry_run(self, data: st.DataObject, behavior: UpdateBehavior | None, batch_size: int) -> None:
+    @rule(
+        data=st.data(),
+        behavior=behaviors,
+        batch_size=st.sampled_from([1, 3, 1_000]),
+        image_leads=st.sampled_from([1, 2, DRY_RUN_IMAGE_LEADS]),
+    )
+    def dry_run(self, data: st.DataObject, behavior: UpdateBehavior | None, batch_size: int, image_leads: int) -> None:
         """A dry run fed a batch at a time previews every row as previewing row by row does; it writes nothing.
 
+        Small `image_leads` make the run write its in-memory image to the doomed transaction between batches.
         The invariant then checks every store is as it was: the doomed transaction was rolled back.
         """
         batch = data.draw(st.lists(rows(self.prospects), min_size=1, max_size=12))
         reference, *sql_engines = self.engines
         expected = reference.preview_many(batch, behavior)
         for engine in sql_engines:
-            with engine.dry_run() as run:
+            with engine.dry_run(image_leads=image_leads) as run:
                 previews = [
                     preview
                     for start in range(0, len(batch), batch_size)
@@ -379,23 +386,30 @@ def test_capture_many_of_bad_rows_answers_each_with_its_problem(sql_store: SQLit
     assert sql_store.leads() == ()
 
 
-def test_D3_a_dry_run_batch_writes_what_later_rows_read_and_no_activity(
+def test_D3_a_dry_run_keeps_its_leads_in_memory_then_writes_them_without_activities(
     sql_store: SQLiteLeadStore | PostgresLeadStore,
 ) -> None:
-    """Inside a dry run's doomed transaction a batch leaves its leads and values for later batches, not activities.
+    """Later batches read earlier ones from memory; past `image_leads` leads they go to the doomed transaction.
 
-    No decision reads activities, so a dry run does not spend time writing them (R-D3).
+    There they are leads and values, no activities: no decision reads activities (R-D3, adr/0058).
     """
     engine = Engine(store=sql_store, clock=SteppingClock(), ids=CountingIds())
-    with engine.dry_run() as run:
+    with engine.dry_run(image_leads=2) as run:
         (first,) = run.preview_many([{"EmailAddress": "asha@example.com", "Phone": "9000000001"}])
         (second,) = run.preview_many([{"Phone": "+91 90000 00001", "FirstName": "Asha"}])
         lead_id = first.unwrap().lead.id
         assert second.unwrap().explanation.outcome is Outcome.UPDATED
         assert second.unwrap().explanation.lead_id == lead_id
-        doomed = run._tx  # the dry run's own transaction sees what it wrote
+        doomed = run._tx
         assert isinstance(doomed, SQLTransaction)
-        assert doomed.get_lead(lead_id) is not None
+        assert doomed.get_lead(lead_id) is None  # one lead in memory: nothing written yet
+        run.preview_many([{"EmailAddress": "ben@example.com"}])
+        (third,) = run.preview_many([{"EmailAddress": "ASHA@example.com", "City": "Pune"}])
+        assert third.unwrap().explanation.outcome is Outcome.UPDATED
+        assert third.unwrap().explanation.lead_id == lead_id
+        written = doomed.get_lead(lead_id)  # two leads reached the bound: written before the fourth call
+        assert written is not None
+        assert written.fields["FirstName"] == "Asha"
         assert doomed.activities(lead_id) == ()
     assert sql_store.leads() == ()
 

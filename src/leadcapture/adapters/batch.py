@@ -8,11 +8,14 @@ conversion of a converted visitor are refused, and the engine decides again, as 
 later capture in the batch sees what earlier ones did, and every answer is the one the row-by-row path
 gives. `flush` then writes the net difference between the image and what was loaded: new leads, final
 versions of updated leads, entries removed and added, and every activity in order.
+
+A dry run keeps one image for all its batches and never writes it (adr/0058): each batch preloads only what
+the image has not seen yet, and the image keeps no activities, which no decision reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from datetime import UTC, datetime
 from typing import Final, NamedTuple, Protocol, assert_never
 
@@ -26,6 +29,8 @@ from leadcapture.core.visits import visit_activity
 from leadcapture.ports import StoreConflict
 
 _OK: Final[Result[None, StoreConflict]] = Success(None)
+_NO_HOLDERS: Final[frozenset[str]] = frozenset()
+"""The lookup holders of most keys: one shared empty set rather than one each, as an image can hold millions."""
 
 Key = tuple[str, str]
 """A (field, match key) pair."""
@@ -85,9 +90,10 @@ class BatchLoader(Protocol):
 class BatchOverlay:
     """An in-memory image of what a batch reads, to which its decisions are applied before one bulk write."""
 
-    def __init__(self, loader: BatchLoader) -> None:
-        """An empty image over `loader`."""
+    def __init__(self, loader: BatchLoader, *, activities: bool = True) -> None:
+        """An empty image over `loader`; `activities=False` keeps none (it can then never be flushed with them)."""
         self._loader = loader
+        self._keeps_activities = activities
         self._leads: dict[str, Lead | None] = {}
         """Every lead id looked at, with the lead as the batch has left it (None: no such lead)."""
         self._versions: dict[str, int] = {}
@@ -95,8 +101,9 @@ class BatchOverlay:
         self._new: dict[str, None] = {}
         self._unique: dict[Key, str | None] = {}
         self._unique_before: dict[Key, str | None] = {}
-        self._lookup: dict[Key, set[str]] = {}
-        self._lookup_before: dict[Key, frozenset[str]] = {}
+        self._lookup: dict[Key, Set[str]] = {}
+        """Never changed in place: a decision that changes a key's holders replaces its set (`_stage`)."""
+        self._lookup_before: dict[Key, Set[str]] = {}
         self._touched: dict[Key, None] = {}
         """Keys whose entries a decision changed, in the order it happened."""
         self._updated: dict[str, None] = {}
@@ -104,6 +111,10 @@ class BatchOverlay:
         self._converted: list[str] = []
         self._accounts: dict[str, bool] = {}
         self._activities: list[Activity] = []
+
+    def __len__(self) -> int:
+        """How many lead ids the image holds (those found absent included): what its memory grows with."""
+        return len(self._leads)
 
     def preload(self, queries: Iterable[CandidateQuery]) -> None:
         """Load, in a few statements, everything deciding these queries will read."""
@@ -145,17 +156,17 @@ class BatchOverlay:
             return
         missing = [key for key in dict.fromkeys(keys) if key not in known]
         unique: dict[Key, str | None] = dict.fromkeys(missing)
-        lookup: dict[Key, set[str]] = {key: set() for key in missing}
+        lookup: dict[Key, set[str]] = {}
         for row in self._loader.load_holders(missing):
             self._remember(row.lead)
             if row.unique:
                 unique[(row.field, row.key)] = row.lead.id
             else:
-                lookup[(row.field, row.key)].add(row.lead.id)
+                lookup.setdefault((row.field, row.key), set()).add(row.lead.id)
         for key in missing:
             self._unique[key] = self._unique_before[key] = unique[key]
-            self._lookup[key] = lookup[key]
-            self._lookup_before[key] = frozenset(lookup[key])
+            held = lookup.get(key)
+            self._lookup[key] = self._lookup_before[key] = frozenset(held) if held else _NO_HOLDERS
 
     def _ensure_visitors(self, ids: Iterable[str]) -> None:
         missing = [i for i in ids if i not in self._visitors]
@@ -233,7 +244,7 @@ class BatchOverlay:
             case Reject(activity=activity):
                 if activity is not None:
                     self._ensure_leads((activity.lead_id,))
-                    if self._leads[activity.lead_id] is not None:
+                    if self._leads[activity.lead_id] is not None and self._keeps_activities:
                         self._activities.append(activity)
                 return _OK
             case _:
@@ -312,7 +323,8 @@ class BatchOverlay:
             self._lookup[key] = holders
             touched[key] = None
         self._leads[lead.id] = _as_stored(lead)
-        self._activities.extend(activities)
+        if self._keeps_activities:
+            self._activities.extend(activities)
 
     def flush(self, *, activities: bool = True) -> Result[None, StoreConflict]:
         """Write what the batch decided in one all-or-nothing step of bulk statements.
@@ -323,6 +335,9 @@ class BatchOverlay:
 
     def changes(self, *, activities: bool = True) -> BatchChanges:
         """The net difference between the image and the database, as bulk statement rows (`activities` or not)."""
+        if activities and not self._keeps_activities:
+            msg = "this image keeps no activities: it can only be written without them"
+            raise ValueError(msg)
         unique_deletes: list[tuple[str, str, str]] = []
         unique_inserts: list[tuple[str, str, str]] = []
         lookup_deletes: list[tuple[str, str, str]] = []

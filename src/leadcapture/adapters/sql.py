@@ -515,6 +515,13 @@ class SQLTransaction:
         overlay.preload(queries)
         return overlay
 
+    def dry_run_scope(self) -> BatchOverlay:
+        """An empty image of this transaction for a whole dry run: preloaded batch by batch, never written.
+
+        It keeps no activities, which no decision reads (adr/0058).
+        """
+        return BatchOverlay(self, activities=False)
+
     def load_leads(self, ids: Sequence[str]) -> list[Lead]:
         """The leads with these ids (those that exist)."""
         self._cur.execute(self._sql.leads_by_ids, self._sql.ids_parameters(ids))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import enum
 import functools
+import gc
 import inspect
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, NamedTuple
@@ -22,7 +23,7 @@ from leadcapture.keys import ApiKey, IssuedKey
 
 if TYPE_CHECKING:
     from leadcapture.client import LeadCaptureClient
-    from leadcapture.entrypoints.importer import ImportSummary, RowApplier, RowReport
+    from leadcapture.entrypoints.importer import ImportSummary, RowApplier, RowReader, RowReport
     from leadcapture.service import Engine
 
 app = typer.Typer(
@@ -629,9 +630,6 @@ def _run_import(  # noqa: PLR0913 - the import command's settings, passed on by 
     progress: bool,
 ) -> None:
     """Import (or preview) `file`, showing progress on stderr and the summary on stdout."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
     from leadcapture.entrypoints.importer import RowReader, parse_mapping, run_import
 
     try:
@@ -639,25 +637,12 @@ def _run_import(  # noqa: PLR0913 - the import command's settings, passed on by 
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     started = time.monotonic()
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rows]:,} rows"),
-        TextColumn("{task.fields[rate]:,.0f} rows/s"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not progress,
-    )
-    task = bar.add_task("Previewing" if dry_run else "Importing", total=reader.total_size or 1, rows=0, rate=0.0)
-    done = [0]
-
-    def advance(lines: list[RowReport]) -> None:
-        done[0] += len(lines)
-        rate = done[0] / max(time.monotonic() - started, 1e-9)
-        bar.update(task, completed=reader.position, rows=done[0], rate=rate)
-
+    bar: AbstractContextManager[object] = nullcontext()
+    advance = None
+    if progress:
+        bar, advance = _progress_bar(reader, "Previewing" if dry_run else "Importing", started)
     with (
+        _fewer_collections(),
         _applier(target, behavior, dry_run=dry_run) as applier,
         report.open("wb") if report is not None else nullcontext() as out,
         bar,
@@ -670,6 +655,57 @@ def _run_import(  # noqa: PLR0913 - the import command's settings, passed on by 
     _print_summary(summary, dry_run=dry_run, report=report, seconds=time.monotonic() - started)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _progress_bar(
+    reader: RowReader,
+    description: str,
+    started: float,
+) -> tuple[AbstractContextManager[object], Callable[[list[RowReport]], None]]:
+    """A progress bar on stderr over the file's characters, and what advances it after each batch."""
+    # Imported here: without a bar (`--no-progress`) the command does not load rich's progress machinery.
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rows]:,} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    task = bar.add_task(description, total=reader.total_size or 1, rows=0, rate=0.0)
+    done = [0]
+
+    def advance(lines: list[RowReport]) -> None:
+        done[0] += len(lines)
+        rate = done[0] / max(time.monotonic() - started, 1e-9)
+        bar.update(task, completed=reader.position, rows=done[0], rate=rate)
+
+    return bar, advance
+
+
+IMPORT_GC_THRESHOLD: Final = 10_000
+"""Allocations between young-generation collections during an import (CPython's default is 700)."""
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while rows are imported, as it was before afterwards.
+
+    An import allocates thousands of objects per batch, and a dry run also keeps an image of every lead it
+    would make (adr/0058): at the default threshold the collector runs every few rows and keeps walking
+    the survivors, about a tenth of a 100,000-row dry run. The rows make almost no reference cycles (their
+    memory goes back as soon as the batch is done), so collecting less often holds little more memory.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(IMPORT_GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 _DATA_QUALITY_NAMES: Final = {
