@@ -20,6 +20,7 @@ from leadcapture.adapters import open_store
 from leadcapture.adapters.keystore import SQLKeyStore
 from leadcapture.adapters.migrate import current_revision, sqlalchemy_url, upgrade
 from leadcapture.adapters.postgres import PostgresLeadStore
+from leadcapture.adapters.revision import HEAD_REVISION, sqlite_file_at_head
 from leadcapture.adapters.sqlite import MMAP_SIZE, SQLiteLeadStore
 from leadcapture.adapters.tables import metadata
 from leadcapture.keys import ALL_SCOPES
@@ -171,3 +172,46 @@ def test_K1_a_key_made_before_scopes_existed_keeps_every_scope(
         keys.close()
     assert old is not None
     assert (old.scopes, old.site, old.origins) == (ALL_SCOPES, False, ())
+
+
+def test_head_revision_is_the_newest_migration_script() -> None:
+    """The revision a SQLite store checks for without Alembic is the head of the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    from leadcapture.adapters.migrate import alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION == LATEST_REVISION
+
+
+def test_a_file_at_the_head_opens_without_alembic(sqlite_path: Path) -> None:
+    """Only a file that records the head revision skips the migrations; new and older files are upgraded."""
+    timeout = 1.0
+    assert not sqlite_file_at_head(sqlite_path, timeout_seconds=timeout)  # no file yet
+    url = f"sqlite:///{sqlite_path}"
+    upgrade(url, "0004")
+    assert not sqlite_file_at_head(sqlite_path, timeout_seconds=timeout)
+    SQLiteLeadStore(sqlite_path).close()
+    assert current_revision(url) == LATEST_REVISION
+    assert sqlite_file_at_head(sqlite_path, timeout_seconds=timeout)
+
+
+def test_a_file_that_is_not_a_database_goes_to_alembic(tmp_path: Path) -> None:
+    """A file SQLite cannot read is not taken as current: opening it fails as it did before the check."""
+    path = tmp_path / "notes.db"
+    path.write_text("not a database")
+    assert not sqlite_file_at_head(path, timeout_seconds=1.0)
+    with pytest.raises(Exception, match="not a database"):
+        SQLiteLeadStore(path)
+
+
+def test_a_short_command_loads_neither_sqlalchemy_nor_alembic_for_a_current_file(sqlite_path: Path) -> None:
+    """Opening a SQLite store at the head by URL loads no SQLAlchemy or Alembic (a short command's start)."""
+    upgrade(f"sqlite:///{sqlite_path}")
+    probe = (
+        "import sys\n"
+        "from leadcapture.adapters import open_store\n"
+        f"open_store('sqlite:///{sqlite_path}').close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

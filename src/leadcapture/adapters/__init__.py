@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-
 if TYPE_CHECKING:
     from leadcapture.adapters.postgres import PostgresLeadStore
     from leadcapture.adapters.sqlite import SQLiteLeadStore
 
 DEFAULT_DATABASE_URL = "sqlite:///./leadcapture.db"
+
+
+_PLAIN_SQLITE_PREFIX = "sqlite:///"
+
+
+def parse_database_url(url: str) -> tuple[str, str | None]:
+    """The backend (`sqlite`, `postgresql`, ...) and database a URL names, as SQLAlchemy's `make_url` reads them.
+
+    A plain `sqlite:///path` (no query, no escapes) is read here: loading SQLAlchemy for it is a good part
+    of a short command's start, and the SQLite store itself needs none. Anything else goes to `make_url`.
+    """
+    if url.startswith(_PLAIN_SQLITE_PREFIX) and not any(mark in url for mark in "?%#@"):
+        return "sqlite", url[len(_PLAIN_SQLITE_PREFIX) :]
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.get_backend_name(), parsed.database
 
 
 def open_store(
@@ -24,17 +39,16 @@ def open_store(
     `postgresql://user@host:port/db` a `PostgresLeadStore` (needs the `postgres` extra).
     `memory_map_bytes` (SQLite only; `None` keeps the store's default) bounds SQLite's memory map.
     """
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
+    backend, database = parse_database_url(url)
     if backend == "sqlite":
         from leadcapture.adapters.sqlite import SQLiteLeadStore
 
-        if not parsed.database or parsed.database == ":memory:":
+        if not database or database == ":memory:":
             msg = "SQLite needs a file path (sqlite:///path.db); use InMemoryLeadStore for memory"
             raise ValueError(msg)
         if memory_map_bytes is None:
-            return SQLiteLeadStore(parsed.database)
-        return SQLiteLeadStore(parsed.database, memory_map_bytes=memory_map_bytes)
+            return SQLiteLeadStore(database)
+        return SQLiteLeadStore(database, memory_map_bytes=memory_map_bytes)
     if backend == "postgresql":
         from leadcapture.extras import require_extra
 

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 
 from returns.result import Result
 
+from leadcapture.adapters.revision import sqlite_file_at_head
 from leadcapture.adapters.sql import OK, Conflict, SQLTransaction, Statements, conflict_from
 from leadcapture.adapters.sqlstore import ConnectionUsage, SQLStoreBase
 from leadcapture.ports import StoreConflict
@@ -64,7 +65,7 @@ class SQLiteLeadStore(SQLStoreBase):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
-        if migrate:
+        if migrate and not sqlite_file_at_head(self.path, timeout_seconds=busy_timeout_ms / 1000):
             from leadcapture.adapters.migrate import upgrade
 
             upgrade(f"sqlite:///{self.path}")
