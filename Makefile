@@ -41,7 +41,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 
 imports: install
 	$(BIN)/lint-imports

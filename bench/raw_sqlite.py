@@ -18,6 +18,7 @@ from typing import Any, Final
 import msgspec
 from sqlalchemy import Connection, bindparam, create_engine, event, insert, literal_column, select, union_all
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.elements import BindParameter
 
 from leadcapture.adapters.tables import activities, lead_lookup_values, lead_unique_values, leads
 
@@ -139,7 +140,8 @@ class AlchemyCapture:
         ]
         unique = select(*columns).join_from(lead_unique_values, leads, leads.c.id == lead_unique_values.c.lead_id)
         lookup = select(*columns).join_from(lead_lookup_values, leads, leads.c.id == lead_lookup_values.c.lead_id)
-        field, key = bindparam("field"), bindparam("key")
+        field: BindParameter[str] = bindparam("field")
+        key: BindParameter[str] = bindparam("key")
         self._holders = union_all(
             unique.where(lead_unique_values.c.field == field, lead_unique_values.c.key == key),
             lookup.where(lead_lookup_values.c.field == field, lead_lookup_values.c.key == key),

@@ -24,6 +24,7 @@ written between the markers of docs/benchmarks-stores.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import random  # noqa: TID251 - the benchmark draws its own bodies from a fixed seed
@@ -200,6 +201,7 @@ def check_prefill(path: Path, count: int) -> None:
             assert stored.fields == made.decision.lead.fields, (stored.fields, made.decision.lead.fields)
             assert store.index_entries(stored.id) == made.decision.index
             (activity,) = store.activities(stored.id)
+            assert made.decision.activity is not None
             assert activity.data == made.decision.activity.data
     finally:
         store.close()
@@ -281,7 +283,7 @@ class Figure:
         return self.rate / base.rate
 
 
-def timed(figure: Figure, count: int, work: Callable[[], None]) -> None:
+def timed(figure: Figure, count: int, work: Callable[[], object]) -> None:
     """Run `work` (which does `count` operations) once, recording its wall and CPU time in `figure`."""
     wall, cpu = time.perf_counter(), time.process_time()
     work()
@@ -331,7 +333,7 @@ def rounds(singles: Sequence[Single], *, count: int, captures: int) -> None:
     for number in range(count):
         order = [*singles[number % len(singles) :], *singles[: number % len(singles)]]
         for single in order:
-            timed(single.figure, captures, lambda single=single: single.run(captures))
+            timed(single.figure, captures, functools.partial(single.run, captures))
         print(
             f"  round {number + 1}/{count}: "
             + ", ".join(f"{s.figure.name} {s.figure.rates[-1]:,.0f}/s" for s in singles),
@@ -616,7 +618,12 @@ def measure_sqlite(
     )
     bulk = RawCapture(fresh("raw-bulk.db"), "FULL")
     bulk_rows = raw_rows(next(ranges), rows)
-    timed(raw_bulk, rows, lambda: [bulk.capture_batch(b) for b in batches_of(bulk_rows, options.batch_size)])
+
+    def capture_batches() -> None:
+        for batch in batches_of(bulk_rows, options.batch_size):
+            bulk.capture_batch(batch)
+
+    timed(raw_bulk, rows, capture_batches)
     bulk.close()
     many.update({"sqlite": many_empty, "sqlite-big": many_big, "memory": memory, "raw-bulk": raw_bulk})
     for each in stores.values():
@@ -637,9 +644,12 @@ def measure_postgres(options: argparse.Namespace, rng: random.Random) -> dict[st
         try:
             engine = Engine(store=store)
             single = Figure("Engine.capture, PostgreSQL", "captures", "new leads, one transaction each, fsync on")
-            timed(
-                single, options.pg_captures, lambda: [ok(engine.capture(person(i))) for i in range(options.pg_captures)]
-            )
+
+            def capture_singles() -> None:
+                for i in range(options.pg_captures):
+                    ok(engine.capture(person(i)))
+
+            timed(single, options.pg_captures, capture_singles)
             many = Figure(
                 "Engine.capture_many, PostgreSQL",
                 "leads",
