@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_details(load_before, load_average())
     print(console(results, machine, ab))
     if ab is not None:
-        detail = f"{ab.current.best:,.0f} vs {ab.older.best:,.0f} captures/s on {ab.revision}, best rounds"
+        detail = (
+            f"{ab.current.best:,.0f} vs {ab.older.best:,.0f} captures/s on {ab.revision}, best rounds; the floor"
+            f" {ab.floor_ratio:.2f}x"
+        )
         targets.record("python -m bench", {"engine-ab": (ab.ratio, detail)})
     if not options.no_write:
         write_section(DOCS, generated_section(results, machine, command_line(), ab))

@@ -3,7 +3,9 @@
 `python -m bench --against REV` exports REV's `src/` (`git archive`) into a temporary folder and times both
 engines with `bench/ab_runner.py`, each in a subprocess that imports `leadcapture` from its own tree only,
 on the same bodies (written to a file once). The two alternate for `rounds` rounds, so both see the same
-machine; the ratio is the median of the per-round ratios of captures per second.
+machine; the ratio is the median of the per-round ratios of captures per second. Each round also times the
+floor (`bench/floor.py`: the least work a capture of these bodies can do, on this tree's leadcapture), so
+the run shows how far above that floor either engine is.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Final
 
 import msgspec
 
+from bench.floor import check_agreement
 from bench.workload import Workload
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -55,11 +58,22 @@ class ABResult:
     revision: str
     current: Side
     older: Side
+    floor: Side
+    """The floor's timings in the same rounds."""
 
     @property
     def ratio(self) -> float:
         """This tree's captures per second over the older tree's, median over rounds."""
-        return statistics.median(new / old for new, old in zip(self.current.rates, self.older.rates, strict=True))
+        return _median_ratio(self.current, self.older)
+
+    @property
+    def floor_ratio(self) -> float:
+        """The floor's captures per second over the older tree's: the most any engine could reach here."""
+        return _median_ratio(self.floor, self.older)
+
+
+def _median_ratio(side: Side, base: Side) -> float:
+    return statistics.median(new / old for new, old in zip(side.rates, base.rates, strict=True))
 
 
 def _git(*args: str) -> bytes:
@@ -79,9 +93,9 @@ def export_source(revision: str, folder: Path) -> tuple[Path, str]:
     return folder / "src", commit
 
 
-def _run(src: Path, bodies: Path, repeats: int) -> tuple[int, float, float, float]:
+def _run(src: Path, bodies: Path, repeats: int, *, floor: bool = False) -> tuple[int, float, float, float]:
     done = subprocess.run(  # noqa: S603
-        [sys.executable, str(RUNNER), str(src), str(bodies), str(repeats)],
+        [sys.executable, str(RUNNER), str(src), str(bodies), str(repeats), *(["--floor"] if floor else [])],
         capture_output=True,
         text=True,
         check=False,
@@ -95,24 +109,38 @@ def _run(src: Path, bodies: Path, repeats: int) -> tuple[int, float, float, floa
 
 
 def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int = 2) -> ABResult:
-    """Time this tree's engine and REV's, alternating, on the workload's bodies."""
+    """Time this tree's engine, REV's and the floor, in turns, on the workload's bodies.
+
+    The floor is first checked to store what this tree's engine stores for every body (`check_agreement`).
+    """
+    check_agreement([*workload.seed_bodies, *workload.bodies])
     with tempfile.TemporaryDirectory(prefix="leadcapture-ab-") as tmp:
         folder = Path(tmp)
         older_src, commit = export_source(revision, folder / "older")
         bodies = folder / "bodies.msgpack"
         bodies.write_bytes(msgspec.msgpack.encode((list(workload.seed_bodies), list(workload.bodies))))
-        current: list[tuple[int, float, float, float]] = []
-        older: list[tuple[int, float, float, float]] = []
+        runs: dict[str, list[tuple[int, float, float, float]]] = {"current": [], "older": [], "floor": []}
+        sides = [("current", ROOT / "src", False), ("older", older_src, False), ("floor", ROOT / "src", True)]
         for number in range(rounds):
-            order = [("current", ROOT / "src"), ("older", older_src)]
-            for label, src in order if number % 2 == 0 else reversed(order):
-                (current if label == "current" else older).append(_run(src, bodies, repeats))
+            # Each side runs first in some round, so that none always gets the machine fresh.
+            order = sides[number % len(sides) :] + sides[: number % len(sides)]
+            for label, src, floor in order:
+                runs[label].append(_run(src, bodies, repeats, floor=floor))
             print(
-                f"  A/B round {number + 1}/{rounds}: this tree {current[-1][0] / current[-1][1]:,.0f}/s, "
-                f"{commit} {older[-1][0] / older[-1][1]:,.0f}/s",
+                f"  A/B round {number + 1}/{rounds}: this tree {_rate(runs['current'][-1]):,.0f}/s, "
+                f"{commit} {_rate(runs['older'][-1]):,.0f}/s, floor {_rate(runs['floor'][-1]):,.0f}/s",
                 flush=True,
             )
-    return ABResult(revision=commit, current=_side("this tree", current), older=_side(commit, older))
+    return ABResult(
+        revision=commit,
+        current=_side("this tree", runs["current"]),
+        older=_side(commit, runs["older"]),
+        floor=_side("floor", runs["floor"]),
+    )
+
+
+def _rate(run: tuple[int, float, float, float]) -> float:
+    return run[0] / run[1]
 
 
 def _side(label: str, runs: list[tuple[int, float, float, float]]) -> Side:

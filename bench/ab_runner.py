@@ -1,13 +1,15 @@
 """Times `Engine.capture` of one source tree on bodies from a file; run by `bench.ab` as a script, not imported.
 
-    python bench/ab_runner.py SRC BODIES REPEATS
+    python bench/ab_runner.py SRC BODIES REPEATS [--floor]
 
 `SRC` is a tree's `src/` folder: `leadcapture` is imported from there and nowhere else (the run stops if
-Python found it elsewhere), so an older commit's engine runs on its own code. `BODIES` is a msgpack file
-`[seed_bodies, bodies]`. Each repeat captures the seed bodies into a fresh `InMemoryLeadStore` untimed,
-then times the capture of every body; the best repeat's wall and CPU seconds are printed as JSON, with
-the Python bytecodes one capture executes on average over the first `_TRACED` bodies (counted with an
-opcode trace in a fresh store: a figure the machine's load does not move).
+Python found it elsewhere), so an older commit's engine runs on its own code. With `--floor` the runner
+times `bench.floor.FloorCapture` (this checkout's, on `SRC`'s leadcapture) instead of the engine.
+`BODIES` is a msgpack file `[seed_bodies, bodies]`. Each repeat captures the seed bodies
+into a fresh `InMemoryLeadStore` untimed, then times the capture of every body; the best repeat's wall
+and CPU seconds are printed as JSON, with the Python bytecodes one capture executes on average over the
+first `_TRACED` bodies (counted with an opcode trace in a fresh store: a figure the machine's load does
+not move).
 """
 
 from __future__ import annotations
@@ -46,12 +48,28 @@ def _bytecodes_per_capture(capture: Any, bodies: list[bytes]) -> float:
 def main() -> int:
     """Import the engine from the given tree, time it, print the result."""
     src, bodies_file, repeats = Path(sys.argv[1]).resolve(), Path(sys.argv[2]), int(sys.argv[3])
+    floor = sys.argv[4:] == ["--floor"]
     sys.path.insert(0, str(src))
     import msgspec
     from returns.result import Success
 
     import leadcapture
     from leadcapture import Engine, InMemoryLeadStore
+
+    def engine_capture() -> Any:
+        return Engine(store=InMemoryLeadStore()).capture
+
+    def floor_capture() -> Any:
+        sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+        from bench.floor import FloorCapture
+
+        return FloorCapture().capture
+
+    fresh = floor_capture if floor else engine_capture
+
+    def succeeded(result: object) -> bool:
+        """An engine answers a `Result`; the floor, the lead's id (it raises on what it cannot take)."""
+        return isinstance(result, str) if floor else isinstance(result, Success)
 
     where = Path(leadcapture.__file__).resolve()
     if src not in where.parents:
@@ -60,24 +78,24 @@ def main() -> int:
     seed_bodies, bodies = msgspec.msgpack.decode(Path(bodies_file).read_bytes(), type=tuple[list[bytes], list[bytes]])
     best = (float("inf"), 0.0)
     for _ in range(repeats):
-        engine = Engine(store=InMemoryLeadStore())
-        for body in seed_bodies:
-            engine.capture(body).unwrap()
-        capture = engine.capture
+        capture = fresh()
+        if not all(succeeded(capture(body)) for body in seed_bodies):
+            print("a seed body failed", file=sys.stderr)
+            return 1
         gc.collect()
         cpu, wall = time.process_time(), time.perf_counter()
         results = [capture(body) for body in bodies]
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        failed = sum(1 for result in results if not isinstance(result, Success))
+        failed = sum(1 for result in results if not succeeded(result))
         if failed:
             print(f"{failed} captures failed", file=sys.stderr)
             return 1
         del results
         best = min(best, (wall, cpu))
-    engine = Engine(store=InMemoryLeadStore())
+    capture = fresh()
     for body in seed_bodies:
-        engine.capture(body).unwrap()
-    bytecodes = _bytecodes_per_capture(engine.capture, bodies[:_TRACED])
+        capture(body)
+    bytecodes = _bytecodes_per_capture(capture, bodies[:_TRACED])
     found = {"count": len(bodies), "seconds": best[0], "cpu_seconds": best[1], "bytecodes": bytecodes}
     print(json.dumps({**found, "module": str(where)}))
     return 0

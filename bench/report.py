@@ -240,15 +240,33 @@ def _wrap(paragraph: str) -> str:
 
 
 def ab_table(ab: ABResult) -> str:
-    """Both engines' captures per second in each A/B round, and the ratio of this tree to the older one."""
+    """Both engines' and the floor's captures per second in each A/B round, as ratios to the older engine."""
+    rounds = zip(ab.current.rates, ab.older.rates, ab.floor.rates, strict=True)
     rows = [
-        (str(number), f"{new:,.0f}", f"{old:,.0f}", f"{new / old:.2f}x")
-        for number, (new, old) in enumerate(zip(ab.current.rates, ab.older.rates, strict=True), start=1)
+        (str(number), f"{new:,.0f}", f"{old:,.0f}", f"{new / old:.2f}x", f"{floor:,.0f}", f"{floor / old:.2f}x")
+        for number, (new, old, floor) in enumerate(rounds, start=1)
     ]
-    rows.append(("median ratio", "", "", f"{ab.ratio:.2f}x"))
-    old, new = ab.older.bytecodes, ab.current.bytecodes
-    rows.append(("bytecodes per capture (opcode trace)", f"{new:,.0f}", f"{old:,.0f}", f"{old / new:.2f}x fewer"))
-    return table(("A/B round", "this tree, captures/s", f"{ab.revision}, captures/s", "ratio"), rows)
+    rows.append(("median ratio", "", "", f"{ab.ratio:.2f}x", "", f"{ab.floor_ratio:.2f}x"))
+    old, new, floor = ab.older.bytecodes, ab.current.bytecodes, ab.floor.bytecodes
+    rows.append(
+        (
+            "bytecodes per capture (opcode trace)",
+            f"{new:,.0f}",
+            f"{old:,.0f}",
+            f"{old / new:.2f}x fewer",
+            f"{floor:,.0f}",
+            f"{old / floor:.2f}x fewer",
+        )
+    )
+    header = (
+        "A/B round",
+        "this tree, captures/s",
+        f"{ab.revision}, captures/s",
+        "ratio",
+        "floor (bench/floor.py), captures/s",
+        f"floor / {ab.revision}",
+    )
+    return table(header, rows)
 
 
 def _target_text(ab: ABResult | None) -> str:
@@ -256,7 +274,10 @@ def _target_text(ab: ABResult | None) -> str:
     wanted = f"Target: {target.wanted_text} the captures/s of an older commit's engine in the same run"
     if ab is None:
         return wanted + " (not measured: run with `--against REV`)."
-    return f"{wanted}: measured {ab.ratio:.2f}x against {ab.revision}, **{verdict('engine-ab', ab.ratio)}**."
+    return (
+        f"{wanted}: measured {ab.ratio:.2f}x against {ab.revision}, **{verdict('engine-ab', ab.ratio)}**; the floor"
+        f" (`bench/floor.py`, the least a capture of these bodies can do) ran {ab.floor_ratio:.2f}x."
+    )
 
 
 def generated_section(
@@ -283,7 +304,7 @@ def generated_section(
                     "",
                     _wrap(
                         f"A/B: `Engine.capture` of this tree and of commit {ab.revision} (its own `src/`, exported "
-                        "with `git archive`), each in a subprocess on the same bodies, alternating:"
+                        "with `git archive`), and the floor, each in a subprocess on the same bodies, in turns:"
                     ),
                     "",
                     ab_table(ab),

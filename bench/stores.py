@@ -44,6 +44,7 @@ import msgspec
 from returns.result import Success
 
 from bench import targets
+from bench.floor import FloorCapture, check_agreement
 from bench.raw_postgres import WAYS, RawPostgresBatches
 from bench.raw_sqlite import AlchemyCapture, RawCapture, RawRow
 from bench.report import cpu_model, load_average
@@ -395,6 +396,12 @@ def capture_many(figure: Figure, engine: Engine, batches: Sequence[Sequence[dict
     timed(figure, sum(len(batch) for batch in batches), run)
 
 
+def _floor_captures(rows: Sequence[dict[str, str]]) -> None:
+    capture = FloorCapture().capture
+    for row in rows:
+        capture(row)
+
+
 def batches_of(bodies: list[Row], size: int) -> list[list[Row]]:
     """`bodies` cut into batches of `size`."""
     return [bodies[start : start + size] for start in range(0, len(bodies), size)]
@@ -606,11 +613,15 @@ def measure_sqlite(
     memory = Figure(
         "Engine.capture_many, InMemoryLeadStore", "leads", "the same batches with no database: the engine's own cost"
     )
-    capture_many(
-        memory,
-        Engine(store=InMemoryLeadStore()),
-        batches_of(stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng), options.batch_size),
+    memory_rows = stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng)
+    capture_many(memory, Engine(store=InMemoryLeadStore()), batches_of(memory_rows, options.batch_size))
+    floor = Figure(
+        "bench.floor.FloorCapture",
+        "leads",
+        "the same rows, stored as the engine stores them with nothing else: no engine goes under it",
     )
+    check_agreement(memory_rows)
+    timed(floor, rows, functools.partial(_floor_captures, memory_rows))
     raw_bulk = Figure(
         "raw sqlite3 batches, FULL, empty",
         "leads",
@@ -625,7 +636,7 @@ def measure_sqlite(
 
     timed(raw_bulk, rows, capture_batches)
     bulk.close()
-    many.update({"sqlite": many_empty, "sqlite-big": many_big, "memory": memory, "raw-bulk": raw_bulk})
+    many.update({"sqlite": many_empty, "sqlite-big": many_big, "memory": memory, "floor": floor, "raw-bulk": raw_bulk})
     for each in stores.values():
         each.close()
     return {single.figure.name: single.figure for single in singles}, many, phases
@@ -827,11 +838,14 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
 
     The raw batches write the same rows with no engine; capture_many into `InMemoryLeadStore` is the engine
     with no database. Had capture_many cost no more than the sum of the two, per lead, its ratio to the raw
-    batches would be raw / (raw + engine): the ceiling the engine's CPU sets, measured in this run.
+    batches would be raw / (raw + engine): the ceiling the engine's CPU sets, measured in this run. The floor
+    (`bench/floor.py`) stores the same leads with nothing else; raw / (raw + floor) is what capture_many
+    could reach with no engine code left above that floor and nothing else either.
     """
     if "memory" not in many:
         return []
     engine = 1e6 / many["memory"].rate
+    floor = 1e6 / many["floor"].rate if "floor" in many else None
     rows = []
     for ours, raw, label in (("sqlite", "raw-bulk", "SQLite FULL"), ("postgres", "raw-pg", "PostgreSQL")):
         if ours in many and raw in many:
@@ -846,6 +860,8 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
                     f"{engine:,.1f}",
                     f"{rest:,.1f}",
                     f"{raw_us / (raw_us + engine):.2f}x",
+                    "-" if floor is None else f"{floor:,.1f}",
+                    "-" if floor is None else f"{raw_us / (raw_us + floor):.2f}x",
                     f"{many[ours].ratio_to(many[raw]):.2f}x",
                     f"{raw_us / target.wanted - raw_us:,.1f}",
                 )
@@ -857,6 +873,8 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
         "engine in memory",
         "the rest",
         "ceiling: raw / (raw + engine)",
+        "floor in memory",
+        "ceiling: raw / (raw + floor)",
         "measured",
         "engine µs the target allows",
     )
@@ -864,7 +882,9 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
         "What a lead in capture_many costs, in wall-clock µs per lead from this run: the raw batches' writes, the"
         " engine's own work (the same batches into `InMemoryLeadStore`), and the rest (reading candidates,"
         " staging the batch, building the bulk rows). The ceiling is the ratio capture_many would reach if it"
-        " cost only the raw writes plus the engine; the last column is how much engine time per lead the"
+        " cost only the raw writes plus the engine; with the floor (`bench/floor.py`: the same leads stored with"
+        " no rule, explanation or rollback, the least Python can do for them) in place of the engine, the"
+        " ratio no engine written in Python can pass. The last column is how much engine time per lead the"
         " target would leave room for, even with nothing else.",
         "",
         table(header, rows),

@@ -1,0 +1,256 @@
+"""The floor: the least Python a capture of the benchmark bodies can run, to measure what no engine goes under.
+
+`FloorCapture` stores what `Engine.capture` stores for the benchmark's bodies (the same `Lead` and
+`Activity` records, the same ids drawn in the same order, the same first-touch and equal-value answers),
+and nothing else: no explanation, no `CaptureDecision`, no index entries, no rollback journal, no result
+container, no lock, and none of the rules the bodies never reach (ProspectId, SearchBy, behaviours,
+update policies, unique clashes, blocked values, visitors, bad input, which it answers by raising).
+It reuses the engine's own body decoder, email and phone normalisers, id factory and clock, so what it
+measures is the work a capture cannot leave out, in this interpreter.
+
+`python -m bench --against REV` times it beside both engines in the same rounds (`bench/ab_runner.py
+--floor`), and `bench.stores` beside `capture_many`: a path whose target is out of reach even with the
+floor in place of the engine is out of reach for any engine written in Python. `check_agreement` runs a
+workload through both with one deterministic id factory and clock and compares every stored record; each
+benchmark calls it before timing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Final
+
+import msgspec
+
+from leadcapture import Engine, InMemoryLeadStore
+from leadcapture.core.match import most_recently_active
+from leadcapture.core.names import EMAIL, LEAD_CAPTURE_EVENT_CODE, LEAD_CAPTURE_EVENT_NAME, PHONE, Outcome
+from leadcapture.core.records import Activity, CaptureActivityData, FieldChange, Lead, SubmittedAttribute
+from leadcapture.core.request import RawAttribute
+from leadcapture.core.schema import DEFAULT_SCHEMA, Schema
+from leadcapture.core.values import ContactNormalizer
+from leadcapture.normalize import STANDARD_NORMALIZER
+from leadcapture.ports import Clock, IdFactory
+from leadcapture.runtime import SystemClock, UUID7Factory
+
+_DECODER: Final = msgspec.json.Decoder(list[RawAttribute])
+_CREATED: Final = Outcome.CREATED.value
+_UPDATED: Final = Outcome.UPDATED.value
+
+
+class FloorCapture:
+    """`capture(body)` stores a benchmark body as `Engine.capture` would, with nothing a body does not need."""
+
+    def __init__(
+        self,
+        *,
+        schema: Schema = DEFAULT_SCHEMA,
+        contacts: ContactNormalizer = STANDARD_NORMALIZER,
+        clock: Clock | None = None,
+        ids: IdFactory | None = None,
+    ) -> None:
+        """An empty floor store; clock and ids default to the engine's."""
+        self.leads: dict[str, Lead] = {}
+        self.activities: dict[str, tuple[Activity, ...]] = {}
+        self._holders: dict[tuple[str, str], dict[str, None]] = {}
+        self._limits = schema.text_limits
+        self._specs = schema.fields_by_name
+        self._source_fields = schema.source_fields
+        self._country_code = schema.default_country_code
+        self._contacts = contacts
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._ids: IdFactory = ids if ids is not None else UUID7Factory()
+
+    def capture(self, body: bytes | Mapping[str, str]) -> str:
+        """Store one body (JSON, or a `{name: value}` row of text); the lead's id."""
+        attributes = (
+            _DECODER.decode(body)
+            if isinstance(body, bytes)
+            else [RawAttribute(name, value) for name, value in body.items()]
+        )
+        values: dict[str, str] = {}
+        submitted = []
+        for raw in attributes:
+            name, value = raw.attribute, raw.value
+            if type(value) is not str:
+                msg = f"{name}: the floor takes text values only"
+                raise TypeError(msg)
+            stripped = value.strip()
+            limit = self._limits.get(name)
+            if limit is not None and len(stripped) <= limit:
+                values[name] = stripped
+            else:
+                values[name] = self._contact(name, stripped)
+            submitted.append(SubmittedAttribute(attribute=name, value=value))
+        email, phone = values.get(EMAIL), values.get(PHONE)
+        email_key = email.lower() if email else None
+        phone_key = phone.replace("-", "") if phone else None
+        lead, matched_by = None, None
+        if email_key is not None:
+            lead = self._holder(EMAIL, email_key)
+            matched_by = EMAIL if lead is not None else None
+        if lead is None and phone_key is not None:
+            lead = self._holder(PHONE, phone_key)
+            matched_by = PHONE if lead is not None else None
+        # The engine draws a lead id and an activity id for every capture, in this order.
+        lead_id, activity_id = self._ids.new_id(), self._ids.new_id()
+        now = self._clock.now()
+        if lead is None:
+            fields = {name: value for name, value in values.items() if value}
+            changes = tuple([FieldChange(field=name, old="", new=value) for name, value in fields.items()])
+            stored = Lead(id=lead_id, fields=fields, created_on=now, modified_on=now, last_activity_on=now)
+            outcome, rule = _CREATED, "R-M9"
+            self._index(lead_id, (EMAIL, email_key), (PHONE, phone_key))
+        else:
+            lead_id = lead.id
+            changes = self._changes(lead.fields, values)
+            fields = dict(lead.fields)
+            for change in changes:
+                fields[change.field] = change.new
+            stored = msgspec.structs.replace(
+                lead,
+                fields=fields,
+                modified_on=now if changes else lead.modified_on,
+                last_activity_on=now,
+                version=lead.version + 1,
+            )
+            outcome, rule = _UPDATED, "R-M8"
+            self._reindex(lead, stored)
+        source = {name: value for name, value in values.items() if value and name in self._source_fields}
+        activity = Activity(
+            id=activity_id,
+            lead_id=lead_id,
+            event_code=LEAD_CAPTURE_EVENT_CODE,
+            event_name=LEAD_CAPTURE_EVENT_NAME,
+            created_on=now,
+            data=CaptureActivityData(
+                outcome=outcome,
+                rule=rule,
+                matched_by=matched_by,
+                behavior=None,
+                submitted=tuple(submitted),
+                changes=changes,
+                source=source,
+            ),
+        )
+        self.leads[lead_id] = stored
+        before = self.activities.get(lead_id)
+        self.activities[lead_id] = (activity,) if before is None else (*before, activity)
+        return lead_id
+
+    def _contact(self, name: str, value: str) -> str:
+        spec = self._specs[name]
+        if name == EMAIL:
+            contact = self._contacts.email(value)
+        elif name == PHONE:
+            contact = self._contacts.phone(value, self._country_code)
+        else:
+            contact = None
+        if contact is None or (spec.max_length is not None and len(contact) > spec.max_length):
+            msg = f"{name}: the floor takes only what the engine stores unchanged or as a contact: {value!r}"
+            raise ValueError(msg)
+        return contact
+
+    def _changes(self, stored: dict[str, str], values: dict[str, str]) -> tuple[FieldChange, ...]:
+        """What the default behaviour sets: a new value, not a first-touch source already set (R-B1, R-B5, R-S1)."""
+        changes = []
+        for name, new in values.items():
+            old = stored.get(name, "")
+            if old == new or (old and name in self._source_fields):
+                continue
+            if old and name == EMAIL and old.lower() == new.lower():
+                continue
+            if old and name == PHONE and old.replace("-", "") == new.replace("-", ""):
+                continue
+            if not new:
+                msg = f"{name}: the floor does not clear fields"
+                raise ValueError(msg)
+            changes.append(FieldChange(field=name, old=old, new=new))
+        return tuple(changes)
+
+    def _holder(self, field: str, key: str) -> Lead | None:
+        held = self._holders.get((field, key))
+        if not held:
+            return None
+        if len(held) == 1:
+            return self.leads[next(iter(held))]
+        return most_recently_active(tuple([self.leads[lead_id] for lead_id in sorted(held)]))
+
+    def _index(self, lead_id: str, *entries: tuple[str, str | None]) -> None:
+        for field, key in entries:
+            if key is not None:
+                holders = self._holders.setdefault((field, key), {})
+                if field == EMAIL and holders:
+                    msg = f"{key} is held by another lead: the floor does not reject"
+                    raise ValueError(msg)
+                holders[lead_id] = None
+
+    def _reindex(self, before: Lead, after: Lead) -> None:
+        for field in (EMAIL, PHONE):
+            old, new = before.fields.get(field), after.fields.get(field)
+            old_key = _key(field, old)
+            new_key = _key(field, new)
+            if old_key == new_key:
+                continue
+            if old_key is not None:
+                del self._holders[(field, old_key)][before.id]
+            self._index(before.id, (field, new_key))
+
+
+def _key(field: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    return value.lower() if field == EMAIL else value.replace("-", "")
+
+
+class _CountingIds:
+    """Ids `00000000-...-000000000001` on: both sides of an agreement check draw the same sequence."""
+
+    def __init__(self) -> None:
+        self._next = count(1)
+
+    def new_id(self) -> str:
+        return f"00000000-0000-7000-8000-{next(self._next):012x}"
+
+
+class _TickingClock:
+    """A clock a millisecond later at every reading, from a fixed start."""
+
+    def __init__(self) -> None:
+        self._ticks = count()
+
+    def now(self) -> datetime:
+        return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(milliseconds=next(self._ticks))
+
+
+class FloorDisagreesError(AssertionError):
+    """The floor stored something other than the engine: it would not measure the same work."""
+
+
+def check_agreement(bodies: Iterable[bytes | Mapping[str, str]], *, schema: Schema = DEFAULT_SCHEMA) -> int:
+    """Capture `bodies` with the engine and with the floor, then compare every lead and activity stored.
+
+    Raises `FloorDisagreesError` on the first difference; returns how many leads both hold.
+    """
+    store = InMemoryLeadStore()
+    engine = Engine(store=store, schema=schema, clock=_TickingClock(), ids=_CountingIds())
+    floor = FloorCapture(schema=schema, clock=_TickingClock(), ids=_CountingIds())
+    for number, body in enumerate(bodies):
+        receipt = engine.capture(body).unwrap()
+        lead_id = floor.capture(body)
+        if lead_id != receipt.lead_id:
+            msg = f"body {number}: the engine stored lead {receipt.lead_id}, the floor {lead_id}"
+            raise FloorDisagreesError(msg)
+    engine_leads = {lead.id: lead for lead in store.leads()}
+    if engine_leads != floor.leads:
+        ids = sorted(engine_leads.keys() | floor.leads.keys())
+        first = next(lead_id for lead_id in ids if engine_leads.get(lead_id) != floor.leads.get(lead_id))
+        msg = f"lead {first}: the engine stored {engine_leads.get(first)}, the floor {floor.leads.get(first)}"
+        raise FloorDisagreesError(msg)
+    for lead_id, activities in floor.activities.items():
+        if store.activities(lead_id) != tuple(reversed(activities)):
+            msg = f"lead {lead_id}: the activities differ"
+            raise FloorDisagreesError(msg)
+    return len(floor.leads)
