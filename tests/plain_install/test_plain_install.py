@@ -43,16 +43,27 @@ def _offline_environment() -> dict[str, str]:
     return {**environment, "UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
 
 
-def _run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def _run(
+    *command: str | Path, cwd: Path | None = None, project_environment: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` offline; `project_environment` is where `uv sync` installs instead of the project's .venv."""
+    environment = _offline_environment()
+    if project_environment is not None:
+        environment["UV_PROJECT_ENVIRONMENT"] = str(project_environment)
+    done = subprocess.run(
         [str(part) for part in command],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         cwd=cwd,
-        env=_offline_environment(),
+        env=environment,
         timeout=300,
     )
+    if done.returncode != 0:
+        # The command and what it said, not only its exit status, so that a failed setup explains itself.
+        msg = f"{' '.join(str(part) for part in command)} failed ({done.returncode}): {done.stderr.strip()}"
+        raise RuntimeError(msg)
+    return done
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +73,14 @@ def plain_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     uv = _uv()
     _run(uv, "build", "--wheel", "--quiet", "--out-dir", folder / "dist", ROOT)
     (wheel,) = (folder / "dist").glob("leadcapture-*.whl")
-    # The base dependencies at uv.lock's versions and hashes (no extra, no dev tool), then the wheel, whose
-    # own requirements must then be met: one they named beyond the base set would need the network and fail.
-    locked = _run(uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--quiet", cwd=ROOT)
-    requirements = folder / "requirements.txt"
-    requirements.write_text(locked.stdout)
+    # The base dependencies at uv.lock's versions and hashes (no extra, no dev tool), installed by `uv sync`
+    # from the lock's own URLs, which uv's cache holds (an index look-up, as `uv pip sync` makes, would need
+    # the network); then the wheel, whose own requirements must then be met: one they named beyond the base
+    # set would need the network and fail.
     venv = folder / "venv"
     python = venv / "bin" / "python"
     _run(uv, "venv", "--quiet", "--python", sys.executable, venv)
-    _run(uv, "pip", "sync", "--quiet", "--python", python, requirements)
+    _run(uv, "sync", "--quiet", "--frozen", "--no-dev", "--no-install-project", cwd=ROOT, project_environment=venv)
     _run(uv, "pip", "install", "--quiet", "--python", python, wheel)
     return venv / "bin"
 
