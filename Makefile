@@ -17,9 +17,9 @@ $(UV): requirements-uv.txt
 	touch $@
 
 # Every extra and the dev group, at exactly the versions and hashes in uv.lock (--locked refuses a lock that
-# no longer matches pyproject.toml).
+# no longer matches pyproject.toml), compiled to bytecode once so that every command starts fast (adr/0060).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --quiet --locked --all-extras --python $(PYTHON)
+	$(UV) sync --quiet --locked --all-extras --compile-bytecode --python $(PYTHON)
 	touch $@
 
 install: $(VENV)/.installed
@@ -59,6 +59,7 @@ BENCH_AGAINST ?= 597236f
 
 bench: install
 	@tests/system-packages.sh wrk
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python -m bench.summary --clear
 	$(BIN)/python -m bench --against $(BENCH_AGAINST)
 	$(BIN)/python -m bench.stores
