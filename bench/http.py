@@ -38,8 +38,12 @@ import httpx
 import msgspec
 
 from bench import targets
+from bench.floor import FloorCapture, check_agreement
+from bench.raw_sqlite import RawCapture
 from bench.report import command_line, load_average, machine_details
+from bench.stores import raw_rows
 from leadcapture import Engine, InMemoryLeadStore
+from leadcapture.adapters.migrate import upgrade
 from leadcapture.adapters.sqlite import SQLiteLeadStore
 
 DOCS: Final = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-http.md"
@@ -252,6 +256,47 @@ def engine_cpu_micros(count: int = 20_000, group: int = 16, repeats: int = 3) ->
     return best / count * 1e6
 
 
+def floor_cpu_micros(count: int = 20_000, repeats: int = 3) -> float:
+    """CPU microseconds per capture of the floor (`bench/floor.py`) on bodies of the wrk script's mix.
+
+    The floor stores what the engine stores for these bodies (checked first) with nothing else: what a
+    capture costs at least in Python, whatever the engine.
+    """
+    bodies = wrk_like_bodies(count, seed=7)
+    check_agreement(bodies)
+    best = float("inf")
+    for _ in range(repeats):
+        capture = FloorCapture().capture
+        started = time.process_time()
+        for body in bodies:
+            capture(body)
+        best = min(best, time.process_time() - started)
+    return best / count * 1e6
+
+
+def raw_sqlite_cpu_micros(folder: Path, group: float, count: int = 8_000, repeats: int = 2) -> float:
+    """CPU microseconds per lead of plain sqlite3 writing new leads in transactions of `group` (`synchronous=FULL`).
+
+    `RawCapture.capture_batch`: one look-up of the batch's keys, one `executemany` per table, one commit; the
+    least the database takes from the process for each capture of a group commit.
+    """
+    size = max(1, round(group))
+    best = float("inf")
+    for attempt in range(repeats):
+        path = folder / f"raw-sqlite-{attempt}.db"
+        upgrade(f"sqlite:///{path}")
+        rows = raw_rows(0, count)
+        raw = RawCapture(path, "FULL")
+        try:
+            started = time.process_time()
+            for first in range(0, count, size):
+                raw.capture_batch(rows[first : first + size])
+            best = min(best, time.process_time() - started)
+        finally:
+            raw.close()
+    return best / count * 1e6
+
+
 def mean_group_size(server: Server) -> float:
     """Captures per group-commit transaction so far, from the server's `/metrics` (0 if it committed none)."""
     text = httpx.get(f"{server.base_url}/metrics", timeout=10).text
@@ -321,10 +366,13 @@ def measure(folder: Path, *, seconds: int, connections: int, seed: int) -> list[
     return runs
 
 
-def cost_lines(runs: list[Run], engine_micros: float, sqlite_micros: float = 0.0) -> list[str]:
+def cost_lines(
+    runs: list[Run], engine_micros: float, sqlite_micros: float = 0.0, least: Least | None = None
+) -> list[str]:
     """Where the capture route's server CPU goes, beside the baseline route's, and the ceiling that sets.
 
-    `sqlite_micros` is `Engine.capture_many` into SQLite in groups of the run's mean size (0: not measured).
+    `sqlite_micros` is `Engine.capture_many` into SQLite in groups of the run's mean size (0: not measured);
+    `least` is what the floor and plain sqlite3 take for the same work.
     """
     base, grouped = runs[0], runs[1]
     if not base.server_cpu_seconds or not grouped.server_cpu_seconds:
@@ -350,6 +398,18 @@ def cost_lines(runs: list[Run], engine_micros: float, sqlite_micros: float = 0.0
         if sqlite_micros
         else []
     )
+    least_lines = []
+    if least is not None:
+        least_ceiling = base.cpu_micros / (base.cpu_micros + least.floor + least.raw_sqlite)
+        least_lines = [
+            "",
+            f"The least a capture can add to the baseline route's work: the floor (`bench/floor.py`, the same leads"
+            f" and activities stored with no rule, explanation or rollback) {least.floor:,.0f} µs, and plain"
+            f" sqlite3 writing new leads in transactions of {least.group:.0f} (`RawCapture.capture_batch`, FULL)"
+            f" {least.raw_sqlite:,.0f} µs. A route that added only those, and no key check, rate limit or hand-off,"
+            f" would reach {base.cpu_micros:,.0f} / ({base.cpu_micros:,.0f} + {least.floor:,.0f} +"
+            f" {least.raw_sqlite:,.0f}) = **{least_ceiling:.2f}x**.",
+        ]
     return [
         "",
         "Server CPU per answer (user + system, all threads, from /proc; the server's Python code runs on one",
@@ -370,7 +430,17 @@ def cost_lines(runs: list[Run], engine_micros: float, sqlite_micros: float = 0.0
         f"(the ceiling the engine's CPU sets on this machine, this run); measured "
         f"{grouped.per_second / base.per_second:.2f}x.",
         *with_store,
+        *least_lines,
     ]
+
+
+@dataclass(frozen=True)
+class Least:
+    """CPU µs per capture of the least work a capture adds: the floor, and plain sqlite3 in groups of `group`."""
+
+    floor: float
+    raw_sqlite: float
+    group: float
 
 
 def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
@@ -382,6 +452,7 @@ def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
     connections: int,
     engine_micros: float = 0.0,
     sqlite_micros: float = 0.0,
+    least: Least | None = None,
 ) -> str:
     """The generated section of docs/benchmarks-http.md."""
     base = runs[0]
@@ -406,7 +477,7 @@ def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
         f"{targets.BY_KEY['http'].wanted:g}x, measured {rate_ratio:.2f}x: **{targets.verdict('http', rate_ratio)}**; "
         f"p99 at most {targets.BY_KEY['http-p99'].wanted:g}x the baseline's, measured {p99_ratio:.1f}x "
         f"({grouped.p99_ms:.1f} ms vs {base.p99_ms:.1f} ms): **{targets.verdict('http-p99', p99_ratio)}**.",
-        *cost_lines(runs, engine_micros, sqlite_micros),
+        *cost_lines(runs, engine_micros, sqlite_micros, least),
         "",
         "| machine | |",
         "|---|---|",
@@ -453,7 +524,9 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="leadcapture-bench-http-", dir=options.dir) as folder:
         runs = measure(Path(folder), seconds=options.seconds, connections=options.connections, seed=options.seed)
-        sqlite_micros = engine_sqlite_cpu_micros(Path(folder), runs[1].mean_group) if runs[1].mean_group else 0.0
+        group = runs[1].mean_group
+        sqlite_micros = engine_sqlite_cpu_micros(Path(folder), group) if group else 0.0
+        least = Least(floor_cpu_micros(), raw_sqlite_cpu_micros(Path(folder), group), group) if group else None
     engine_micros = engine_cpu_micros()
     machine = machine_details(load_before, load_average())
     section = render(
@@ -464,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         connections=options.connections,
         engine_micros=engine_micros,
         sqlite_micros=sqlite_micros,
+        least=least,
     )
     print(section)
     record_ratios(runs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import itertools
 import os
 import random  # noqa: TID251 - the generated file is seeded pseudo-random data
@@ -26,6 +27,7 @@ from typing import Final
 import msgspec
 from returns.result import Success
 
+import leadcapture.service
 from bench import targets
 from bench.raw_sqlite import RawCapture
 from bench.report import load_average, machine_details, table
@@ -254,11 +256,13 @@ def preview_cost(preview: Run, startup: Run, dry: Run, engine: Run) -> list[str]
     staged = dry.seconds / dry.rows * 1e6 - engine_us
     rest = per_row - start - engine_us - staged
     without_start = engine_us / (per_row - start)
-    compiled = " (PYTHONDONTWRITEBYTECODE is set here: every start compiles each module from source)"
+    source = Path(leadcapture.service.__file__)
+    compiled = Path(importlib.util.cache_from_source(str(source))).exists()
+    how = "" if compiled else ", every module compiled from source: none is cached, PYTHONDONTWRITEBYTECODE is set"
     return [
         f"where a row of `leadcapture preview` goes, µs per row of {preview.rows:,}: {per_row:,.1f} in all ="
         f" {start:,.1f} process start ({startup.seconds:.2f} s for a one-row file"
-        f"{compiled if os.environ.get('PYTHONDONTWRITEBYTECODE') else ''}) + {engine_us:,.1f} the engine alone"
+        f"{how if os.environ.get('PYTHONDONTWRITEBYTECODE') else ''}) + {engine_us:,.1f} the engine alone"
         f" (the reference) + {staged:,.1f} deciding in order on SQLite, each row staged where later rows see it"
         f" (`Engine.preview_many` in process minus the engine alone) + {rest:,.1f} reading the file and writing"
         f" the report; without the process start the dry run reaches {without_start:.2f}x the reference",
