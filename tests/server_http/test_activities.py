@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import pytest
 from tests.support.api import assert_envelope, capture_body, leads_by_email
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer
 
 ACTIVITIES: Final = "/v2/ProspectActivity.svc"
 CREATE: Final = f"{ACTIVITIES}/Create"
@@ -25,13 +23,10 @@ BUILT_IN: Final = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningServer]:
-    """A server on a new SQLite file or a new PostgreSQL database."""
-    database = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    running = start_server(tmp_path, "--rate-limit", "100000/1s", "--no-worker", database=database)
-    yield running
-    running.stop()
+@pytest.fixture
+def server(server_on_each_database: RunningServer) -> RunningServer:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return server_on_each_database
 
 
 def _capture(client: httpx.Client, **fields: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -20,13 +19,16 @@ from leadcapture.transports import HTTPTransport
 USER: Final = "/v2/Authentication.svc/UserByAccessKey.Get"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningServer]:
-    """A server on a new SQLite file or a new PostgreSQL database."""
-    database = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    running = start_server(tmp_path, "--no-worker", database=database)
-    yield running
-    running.stop()
+@pytest.fixture
+def server_options() -> tuple[str, ...]:
+    """The default rate limits: the tests here make few requests."""
+    return ("--no-worker",)
+
+
+@pytest.fixture
+def server(server_on_each_database: RunningServer) -> RunningServer:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return server_on_each_database
 
 
 def test_L9_the_keys_user_and_the_host_the_client_called(server: RunningServer) -> None:

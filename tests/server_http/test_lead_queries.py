@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Final
 
 import pytest
 from tests.support.api import CAPTURE, assert_envelope, capture_body
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer
 
 LEADS: Final = "/v2/LeadManagement.svc"
 MISSING_ID: Final = "00000000-0000-7000-8000-00000000dead"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningServer]:
-    """A server on a new SQLite file or a new PostgreSQL database."""
-    database = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    running = start_server(tmp_path, "--rate-limit", "100000/1s", "--no-worker", database=database)
-    yield running
-    running.stop()
+@pytest.fixture
+def server(server_on_each_database: RunningServer) -> RunningServer:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return server_on_each_database
 
 
 def _capture(server: RunningServer, **fields: str) -> str:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import pytest
 from tests.support.api import assert_envelope, capture_body
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer
 
 LEADS: Final = "/v2/LeadManagement.svc"
 VISIT: Final = "/v2/WebTracking.svc/Visit"
@@ -18,15 +16,16 @@ UNKNOWN: Final = "e0000000-0000-4000-8000-00000000000e"
 JSON: Final = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningServer]:
-    """A server on a new SQLite file or a new PostgreSQL database, its bulk limit small enough to reach."""
-    database = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    running = start_server(
-        tmp_path, "--rate-limit", "100000/1s", "--bulk-rate-limit", "3/60s", "--no-worker", database=database
-    )
-    yield running
-    running.stop()
+@pytest.fixture
+def server_options() -> tuple[str, ...]:
+    """The bulk limit small enough for a test to reach."""
+    return ("--rate-limit", "100000/1s", "--bulk-rate-limit", "3/60s", "--no-worker")
+
+
+@pytest.fixture
+def server(server_on_each_database: RunningServer) -> RunningServer:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return server_on_each_database
 
 
 def _post(server: RunningServer, path: str, body: object, **params: str) -> httpx.Response:
