@@ -29,10 +29,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import httpx
 import msgspec
@@ -50,6 +51,7 @@ DOCS: Final = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-http
 SCRIPT: Final = Path(__file__).resolve().parent / "http_capture.lua"
 BEGIN: Final = "<!-- bench:http:begin (written by `make bench`; edits here are overwritten) -->"
 END: Final = "<!-- bench:http:end -->"
+Item = TypeVar("Item")
 CAPTURE_PATH: Final = "/v2/LeadManagement.svc/Lead.Capture"
 BASELINE_PATH: Final = "/bench/baseline"
 
@@ -285,16 +287,20 @@ def raw_sqlite_cpu_micros(folder: Path, group: float, count: int = 8_000, repeat
     for attempt in range(repeats):
         path = folder / f"raw-sqlite-{attempt}.db"
         upgrade(f"sqlite:///{path}")
-        rows = raw_rows(0, count)
         raw = RawCapture(path, "FULL")
         try:
-            started = time.process_time()
-            for first in range(0, count, size):
-                raw.capture_batch(rows[first : first + size])
-            best = min(best, time.process_time() - started)
+            best = min(best, _cpu_seconds_in_groups(raw_rows(0, count), size, raw.capture_batch))
         finally:
             raw.close()
     return best / count * 1e6
+
+
+def _cpu_seconds_in_groups(items: list[Item], size: int, write: Callable[[list[Item]], object]) -> float:
+    """Process CPU seconds `write` takes over `items`, `size` at a time."""
+    started = time.process_time()
+    for first in range(0, len(items), size):
+        write(items[first : first + size])
+    return time.process_time() - started
 
 
 def mean_group_size(server: Server) -> float:
@@ -317,11 +323,7 @@ def engine_sqlite_cpu_micros(folder: Path, group: float, count: int = 8_000, rep
     for attempt in range(repeats):
         store = SQLiteLeadStore(folder / f"engine-sqlite-{attempt}.db")
         try:
-            engine = Engine(store=store)
-            started = time.process_time()
-            for first in range(0, count, size):
-                engine.capture_many(bodies[first : first + size])
-            best = min(best, time.process_time() - started)
+            best = min(best, _cpu_seconds_in_groups(bodies, size, Engine(store=store).capture_many))
         finally:
             store.close()
     return best / count * 1e6
