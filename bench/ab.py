@@ -3,9 +3,10 @@
 `python -m bench --against REV` exports REV's `src/` (`git archive`) into a temporary folder and times both
 engines with `bench/ab_runner.py`, each in a subprocess that imports `leadcapture` from its own tree only,
 on the same bodies (written to a file once). The two alternate for `rounds` rounds, so both see the same
-machine; the ratio is the median of the per-round ratios of captures per second. Each round also times the
-floor (`bench/floor.py`: the least work a capture of these bodies can do, on this tree's leadcapture), so
-the run shows how far above that floor either engine is.
+machine; the ratio is the median of the per-round ratios of captures per second of CPU time (time spent
+waiting for the core, which other processes on a shared machine take, does not count). Each round also
+times the floor (`bench/floor.py`: the least work a capture of these bodies can do, on this tree's
+leadcapture), so the run shows how far above that floor either engine is.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ class Side:
 
     @property
     def rates(self) -> list[float]:
-        """Captures per second, per round."""
-        return [count / seconds for count, seconds, _cpu in self.rounds]
+        """Captures per second of the process's CPU time, per round: waiting for the core does not count."""
+        return [count / cpu for count, _wall, cpu in self.rounds]
 
     @property
     def best(self) -> float:
@@ -140,7 +141,9 @@ def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int =
 
 
 def _rate(run: tuple[int, float, float, float]) -> float:
-    return run[0] / run[1]
+    """Captures per CPU second of one run, as `Side.rates` counts them."""
+    count, _wall, cpu, _bytecodes = run
+    return count / cpu
 
 
 def _side(label: str, runs: list[tuple[int, float, float, float]]) -> Side:
