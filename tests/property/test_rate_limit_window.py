@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from limits import RateLimitItemPerSecond, storage, strategies
 
@@ -31,8 +31,15 @@ class _Clock:
         max_size=60,
     ),
 )
+@example(amount=2, seconds=3, steps=[("a", 0.0), ("a", 1.5), ("a", 1.5)])  # a hit exactly a window old
 def test_same_answers_as_limits(amount: int, seconds: int, steps: list[tuple[str, float]]) -> None:
+    """Both allow and refuse the same hits; a refusal waits until the hit that blocks it leaves the window.
+
+    At the instant that hit is exactly `seconds` old, `limits` refuses (it counts the hit as in the window)
+    but reports its window from the next hit, so its Retry-After is longer than the wait; ours is the wait.
+    """
     clock = _Clock()
+    allowed_at: dict[str, list[float]] = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ratelimit.time, "time", clock.time)
         item = RateLimitItemPerSecond(amount, seconds)
@@ -41,8 +48,26 @@ def test_same_answers_as_limits(amount: int, seconds: int, steps: list[tuple[str
         for key, pause in steps:
             clock.now += pause
             allowed = theirs.hit(item, key)
-            expected = None
-            if not allowed:
+            answer = ours.hit(key)
+            if allowed:
+                assert answer is None
+                allowed_at.setdefault(key, []).append(clock.now)
+                continue
+            blocking = allowed_at[key][-amount]  # the oldest of the last `amount` allowed hits
+            assert answer == max(1, math.ceil(blocking + seconds - clock.now))
+            if blocking > clock.now - seconds:  # strictly inside the window: `limits` reports it too
                 reset = theirs.get_window_stats(item, key).reset_time
-                expected = max(1, math.ceil(reset - clock.now))
-            assert ours.hit(key) == expected
+                assert answer == max(1, math.ceil(reset - clock.now))
+
+
+def test_a_hit_exactly_a_window_old_still_refuses_and_the_wait_is_one_second() -> None:
+    """The case hypothesis found: two hits allowed in 3 s at 0 and 1.5 s; at 3.0 s the first still counts."""
+    clock = _Clock()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ratelimit.time, "time", clock.time)
+        ours = MovingWindow(RateLimit(amount=2, seconds=3))
+        answers = []
+        for pause in (0.0, 1.5, 1.5, 0.5):
+            clock.now += pause
+            answers.append(ours.hit("a"))
+    assert answers == [None, None, 1, None]

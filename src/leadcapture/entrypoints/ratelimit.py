@@ -39,8 +39,10 @@ class MovingWindow:
     """The moving window of `limits` (at most `amount` hits in any `seconds`), kept in this process.
 
     It answers as `limits.strategies.MovingWindowRateLimiter` over `MemoryStorage` does: a hit is allowed
-    while fewer than `amount` allowed hits are younger than `seconds`, and a refused one may retry when
-    the oldest of them leaves the window. Each key keeps its last `amount` allowed hits' times in a
+    while fewer than `amount` allowed hits are at most `seconds` old, and a refused one may retry when
+    the oldest of them leaves the window. (At the instant that hit is exactly `seconds` old, `limits`
+    reports a window that starts at the next hit, so its Retry-After is longer than the wait; this one
+    says the wait.) Each key keeps its last `amount` allowed hits' times in a
     bounded deque, so a hit costs the same whatever the limit, with no timer thread; keys whose hits
     have all left the window are dropped every few thousand hits.
     """
