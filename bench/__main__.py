@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     print(console(results, machine, ab))
     if ab is not None:
         detail = (
-            f"{ab.current.best:,.0f} vs {ab.older.best:,.0f} captures/s on {ab.revision}, best rounds; the floor"
-            f" {ab.floor_ratio:.2f}x"
+            f"{ab.current.best:,.0f} vs {ab.older.best:,.0f} captures per CPU second on {ab.revision}, best rounds;"
+            f" the floor {ab.floor_ratio:.2f}x"
         )
         targets.record("python -m bench", {"engine-ab": (ab.ratio, detail)})
     if not options.no_write:

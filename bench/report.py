@@ -260,10 +260,10 @@ def ab_table(ab: ABResult) -> str:
     )
     header = (
         "A/B round",
-        "this tree, captures/s",
-        f"{ab.revision}, captures/s",
+        "this tree, captures per CPU s",
+        f"{ab.revision}, captures per CPU s",
         "ratio",
-        "floor (bench/floor.py), captures/s",
+        "floor (bench/floor.py), captures per CPU s",
         f"floor / {ab.revision}",
     )
     return table(header, rows)
