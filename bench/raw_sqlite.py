@@ -66,6 +66,10 @@ class RawCapture:
         """A connection to the (migrated) database at `path`."""
         self._conn = connect(path, synchronous)
 
+    def checkpoint_elsewhere(self) -> None:
+        """Leave checkpoints to another connection: commits no longer copy the log (adr/0061)."""
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+
     def capture(self, row: RawRow) -> None:
         """Look up both keys, then insert the lead, its unique values and its activity, and commit."""
         cur = self._conn.cursor()

@@ -198,7 +198,11 @@ def test_crash_sqlite_killed_capture_loop_keeps_every_acknowledged_capture(sqlit
 
 
 def test_crash_sqlite_killed_capture_many_keeps_batches_whole(sqlite_path: Path, tmp_path: Path) -> None:
-    """SIGKILLing a SQLite capture_many loop 20 times keeps each batch all or nothing and every acked batch."""
+    """SIGKILLing a SQLite capture_many loop 20 times keeps each batch all or nothing and every acked batch.
+
+    The loop checkpoints its log on a thread (adr/0061), as the server does, every 5 ms: kills land during
+    those copies too.
+    """
     log = kill_repeatedly(
         "crash-batches",
         f"{SQLITE_PREFIX}{sqlite_path}",

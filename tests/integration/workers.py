@@ -28,6 +28,7 @@ from returns.result import Failure, Success
 
 from leadcapture import CaptureReceipt, Engine, Problem
 from leadcapture.adapters.sqlite import SQLiteLeadStore
+from leadcapture.adapters.sqlite_checkpoints import CheckpointSchedule
 
 if TYPE_CHECKING:
     from leadcapture.adapters.postgres import PostgresLeadStore
@@ -82,19 +83,22 @@ def spawn(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
     )
 
 
-def open_store(url: str, *, migrate: bool) -> SQLiteLeadStore | PostgresLeadStore:
-    """The store at `url`: a SQLite file (synchronous=FULL) for `sqlite:///path`, else PostgreSQL."""
+def open_store(
+    url: str, *, migrate: bool, checkpoints: CheckpointSchedule | None = None
+) -> SQLiteLeadStore | PostgresLeadStore:
+    """The store at `url`: a SQLite file for `sqlite:///path` (synchronous=FULL, `checkpoints`), else PostgreSQL."""
     if url.startswith(SQLITE_PREFIX):
-        return SQLiteLeadStore(url.removeprefix(SQLITE_PREFIX), synchronous="FULL", migrate=migrate)
+        path = url.removeprefix(SQLITE_PREFIX)
+        return SQLiteLeadStore(path, synchronous="FULL", migrate=migrate, background_checkpoints=checkpoints)
     from leadcapture.adapters.postgres import PostgresLeadStore
 
     return PostgresLeadStore(url, migrate=migrate)
 
 
 @contextmanager
-def engine_at(url: str, *, migrate: bool) -> Iterator[Engine]:
+def engine_at(url: str, *, migrate: bool, checkpoints: CheckpointSchedule | None = None) -> Iterator[Engine]:
     """An engine over the store at `url`, closed afterwards."""
-    store = open_store(url, migrate=migrate)
+    store = open_store(url, migrate=migrate, checkpoints=checkpoints)
     try:
         yield Engine(store=store)
     finally:
@@ -220,15 +224,25 @@ def crash_loop(url: str, log_path: str, *, run: int, seed: int) -> None:
                     raise AssertionError
 
 
+CRASH_CHECKPOINTS = CheckpointSchedule(pass_seconds=0.005, restart_pages=20, overdue_pages=200)
+
+
 def batch_tag(run: int, batch: int) -> str:
     """The Notes value every row of one batch carries, so its activities can be counted."""
     return f"batch-r{run:03d}-b{batch:06d}"
 
 
 def crash_batches(url: str, log_path: str, *, run: int, seed: int) -> None:
-    """Capture batches of 1-12 rows forever: log the intent, call capture_many, then log the acks."""
+    """Capture batches of 1-12 rows forever: log the intent, call capture_many, then log the acks.
+
+    As the server writes groups: the log is checkpointed on a thread of the store's (adr/0061), here often
+    enough that kills land during its copies and during the writes that start the log again.
+    """
     rng = seeded(f"{seed}-{run}")
-    with engine_at(url, migrate=True) as engine, open(log_path, "a", buffering=1, encoding="utf-8") as log:
+    with (
+        engine_at(url, migrate=True, checkpoints=CRASH_CHECKPOINTS) as engine,
+        open(log_path, "a", buffering=1, encoding="utf-8") as log,
+    ):
         number = 0
         batch = 0
         while True:

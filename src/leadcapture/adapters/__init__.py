@@ -32,12 +32,15 @@ def open_store(
     url: str = DEFAULT_DATABASE_URL,
     *,
     memory_map_bytes: int | None = None,
+    background_checkpoints: bool = False,
 ) -> SQLiteLeadStore | PostgresLeadStore:
     """The store a database URL names, migrated to the latest schema.
 
     `sqlite:///path.db` (relative) or `sqlite:////abs/path.db` gives a `SQLiteLeadStore`;
     `postgresql://user@host:port/db` a `PostgresLeadStore` (needs the `postgres` extra).
     `memory_map_bytes` (SQLite only; `None` keeps the store's default) bounds SQLite's memory map.
+    `background_checkpoints` (SQLite only) copies the write-ahead log on a thread of the store's own
+    instead of in the commits (adr/0061); the server asks for it.
     """
     backend, database = parse_database_url(url)
     if backend == "sqlite":
@@ -46,9 +49,12 @@ def open_store(
         if not database or database == ":memory:":
             msg = "SQLite needs a file path (sqlite:///path.db); use InMemoryLeadStore for memory"
             raise ValueError(msg)
+        from leadcapture.adapters.sqlite_checkpoints import CheckpointSchedule
+
+        schedule = CheckpointSchedule() if background_checkpoints else None
         if memory_map_bytes is None:
-            return SQLiteLeadStore(database)
-        return SQLiteLeadStore(database, memory_map_bytes=memory_map_bytes)
+            return SQLiteLeadStore(database, background_checkpoints=schedule)
+        return SQLiteLeadStore(database, memory_map_bytes=memory_map_bytes, background_checkpoints=schedule)
     if backend == "postgresql":
         from leadcapture.extras import require_extra
 

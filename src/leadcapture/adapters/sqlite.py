@@ -21,6 +21,7 @@ from returns.result import Result
 
 from leadcapture.adapters.revision import sqlite_file_at_head
 from leadcapture.adapters.sql import OK, Conflict, SQLTransaction, Statements, conflict_from
+from leadcapture.adapters.sqlite_checkpoints import BackgroundCheckpoints, CheckpointSchedule
 from leadcapture.adapters.sqlstore import ConnectionUsage, SQLStoreBase
 from leadcapture.ports import StoreConflict
 
@@ -37,7 +38,7 @@ MMAP_SIZE: Final = 1 << 30
 class SQLiteLeadStore(SQLStoreBase):
     """Leads in one SQLite file. Run the migrations first: `open_store` does, and so does `migrate=True`."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the file and its settings, all but the path keyword-only
         self,
         path: str | Path,
         *,
@@ -45,8 +46,13 @@ class SQLiteLeadStore(SQLStoreBase):
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         migrate: bool = True,
         memory_map_bytes: int = MMAP_SIZE,
+        background_checkpoints: CheckpointSchedule | None = None,
     ) -> None:
         """Open (and by default create or upgrade) the database at `path`.
+
+        With `background_checkpoints` the write-ahead log is copied into the database file by a thread of
+        the store's own, on that schedule, instead of inside the commit that fills it (`BackgroundCheckpoints`,
+        adr/0061): a server does, so that no capture waits for that copy and its fsync. `close` stops it.
 
         `memory_map_bytes` bounds how much of the file SQLite reads through a memory map (0: none). Mapped
         pages count in the process's resident memory, so a long bulk import that must stay small sets it
@@ -70,6 +76,10 @@ class SQLiteLeadStore(SQLStoreBase):
 
             upgrade(f"sqlite:///{self.path}")
         self._ensure_wal()
+        self.checkpoints = (
+            BackgroundCheckpoints(self.path, background_checkpoints) if background_checkpoints is not None else None
+        )
+        """The thread checkpointing the log, when the store was opened with `background_checkpoints`."""
 
     def _ensure_wal(self) -> None:
         """Switch the file to WAL once (the mode is stored in the file), waiting out other processes doing it too.
@@ -104,6 +114,8 @@ class SQLiteLeadStore(SQLStoreBase):
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
             conn.execute(f"PRAGMA mmap_size={int(self.memory_map_bytes)}")
+            if self.checkpoints is not None:
+                conn.execute("PRAGMA wal_autocheckpoint=0")
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
@@ -112,7 +124,10 @@ class SQLiteLeadStore(SQLStoreBase):
     @contextmanager
     def transaction(self) -> Iterator[SQLTransaction]:
         """A write transaction (`BEGIN IMMEDIATE`): commits when the block ends, rolls back on an exception."""
-        cur = self._connection().cursor()
+        conn = self._connection()
+        if self.checkpoints is not None:
+            self.checkpoints.before_write(conn)
+        cur = conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
             yield SQLTransaction(cur, _STATEMENTS, control=_Control(cur))
@@ -133,7 +148,10 @@ class SQLiteLeadStore(SQLStoreBase):
             return ConnectionUsage(open=len(self._connections))
 
     def close(self) -> None:
-        """Close every connection this store opened."""
+        """Stop the checkpoint thread, if any, and close every connection this store opened."""
+        if self.checkpoints is not None:
+            self.checkpoints.close()
+            self.checkpoints = None  # connections opened after this checkpoint as SQLite does by itself
         with self._connections_lock:
             for conn in self._connections:
                 conn.close()

@@ -85,7 +85,8 @@ def build_app(settings: ServeSettings) -> Litestar:
         if isinstance(loaded, Failure):  # the command checks the config before starting workers
             raise SystemExit(loaded.failure().message)
         schema = loaded.unwrap()
-    store = open_store(settings.database)
+    # Checkpoints off the commits: a group's answers never wait for the log's copy (adr/0061).
+    store = open_store(settings.database, background_checkpoints=True)
     engine = Engine(store=store, schema=schema)
     inbox = SQLInbox(store)
     metrics = ServerMetrics(inbox=inbox, now=engine.now)
@@ -113,6 +114,9 @@ def build_app(settings: ServeSettings) -> Litestar:
     if settings.metrics_port is not None:
         attach_metrics_port(app, metrics, settings.metrics_host, settings.metrics_port)
     app.on_shutdown.append(metrics.process_exiting)
+    checkpoints = getattr(store, "checkpoints", None)
+    if checkpoints is not None:
+        app.on_shutdown.append(checkpoints.close)
     return app
 
 
