@@ -57,9 +57,7 @@ class BackgroundCheckpoints:
     def __init__(self, path: Path, schedule: CheckpointSchedule) -> None:
         """Start checkpointing the log of the database at `path` as `schedule` says."""
         self._path = path
-        self._pass_seconds = schedule.pass_seconds
-        self._restart_pages = schedule.restart_pages
-        self._overdue_pages = schedule.overdue_pages
+        self._schedule = schedule
         self._restart_due = False
         self.log_pages = 0
         """The log's length in pages at the last pass, the thread's or a write's."""
@@ -92,11 +90,12 @@ class BackgroundCheckpoints:
     def _run(self) -> None:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         try:
-            while not self._stop.wait(self._pass_seconds):
+            schedule = self._schedule
+            while not self._stop.wait(schedule.pass_seconds):
                 caught_up = self._checkpoint(conn)
                 self.passes += 1
                 pages = self.log_pages
-                if (caught_up and pages >= self._restart_pages) or pages >= self._overdue_pages:
+                if (caught_up and pages >= schedule.restart_pages) or pages >= schedule.overdue_pages:
                     self._restart_due = True
         finally:
             conn.close()
