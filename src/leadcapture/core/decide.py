@@ -20,6 +20,7 @@ from leadcapture.core.decision import (
     Reject,
     Update,
 )
+from leadcapture.core.indexing import index_entries
 from leadcapture.core.match import Candidates, Match, resolve_match, same_mailbox_note
 from leadcapture.core.names import (
     LEAD_CAPTURE_EVENT_CODE,
@@ -28,6 +29,7 @@ from leadcapture.core.names import (
     Outcome,
     UpdateBehavior,
 )
+from leadcapture.core.plain import decide_plain_capture
 from leadcapture.core.policies import (
     LEAD_CAPTURE,
     CapturePolicy,
@@ -39,14 +41,12 @@ from leadcapture.core.records import (
     Activity,
     CaptureActivityData,
     FieldChange,
-    IndexEntry,
     Lead,
     Visitor,
 )
 from leadcapture.core.request import CaptureRequest
 from leadcapture.core.schema import Schema
 from leadcapture.core.update import READ_ONLY, apply_changes, plan_update
-from leadcapture.core.values import match_key
 from leadcapture.core.visits import visit_activity
 
 DUPLICATE_REJECTED = "DuplicateRejected"
@@ -83,8 +83,31 @@ def decide_capture(  # noqa: PLR0913 - the decision's inputs, all keyword-only
     """Decide what capturing `request` does, given what the store holds (R-M, R-U, R-B, R-S, R-A, R-V7).
 
     `policy` says how the lead is found: Lead.Capture's search by default, or one of the lead-management
-    calls (R-L1..R-L4), which decide the same way once they know the lead but post no activity.
+    calls (R-L1..R-L4), which decide the same way once they know the lead but post no activity. The
+    common capture (`core.plain`) is decided in one pass; everything else, and whatever that pass leaves,
+    by every rule (`decide_by_all_rules`).
     """
+    if behavior is None and type(policy) is CapturePolicy:
+        plain = decide_plain_capture(
+            request, candidates, schema=schema, now=now, lead_id=ids.lead_id, activity_id=ids.activity_id
+        )
+        if plain is not None:
+            return plain
+    return decide_by_all_rules(request, candidates, schema=schema, behavior=behavior, now=now, ids=ids, policy=policy)
+
+
+def decide_by_all_rules(  # noqa: PLR0913 - the decision's inputs, all keyword-only
+    request: CaptureRequest,
+    candidates: Candidates,
+    *,
+    schema: Schema,
+    behavior: UpdateBehavior | None,
+    now: datetime,
+    ids: NewIds,
+    policy: MatchPolicy = LEAD_CAPTURE,
+) -> CaptureDecision:
+    """`decide_capture` through the separate rule functions, whatever the request: what the one-pass path
+    (`core.plain`) must agree with."""
     ctx = _Context(
         request=request,
         candidates=candidates,
@@ -302,34 +325,3 @@ def _capture_activity(  # noqa: PLR0913 - the activity's parts, the last one key
             source=source,
         ),
     )
-
-
-def index_entries(schema: Schema, fields: dict[str, str]) -> tuple[IndexEntry, ...]:
-    """The (field, match key) entries a store indexes for a lead with `fields`.
-
-    A blocked value (R-J1) is indexed for look-ups but never unique. Under canonical email matching (R-J2)
-    an address is held unique on its canonical key, and also indexed as spelt, so that a look-up by the
-    address as stored still finds it.
-    """
-    entries = []
-    if schema.leadsquared_identifiers:
-        for spec in schema.indexed_specs:
-            value = fields.get(spec.schema_name)
-            if value:
-                key = match_key(spec.data_type, value)
-                entries.append(IndexEntry(field=spec.schema_name, key=key, unique=spec.is_unique))
-        return tuple(entries)
-    for spec in schema.indexed_specs:
-        name = spec.schema_name
-        value = fields.get(name)
-        if not value:
-            continue
-        plain = match_key(spec.data_type, value)
-        if schema.blocked_because(spec, value) is not None:
-            entries.append(IndexEntry(field=name, key=plain, unique=False))
-            continue
-        key = schema.identifier_key(spec, value)
-        entries.append(IndexEntry(field=name, key=key, unique=spec.is_unique))
-        if key != plain:
-            entries.append(IndexEntry(field=name, key=plain, unique=False))
-    return tuple(entries)

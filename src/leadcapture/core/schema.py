@@ -117,6 +117,7 @@ class Schema:
         "indexed_fields",
         "indexed_specs",
         "leadsquared_identifiers",
+        "leadsquared_rules",
         "mandatory_fields",
         "source_fields",
         "text_limits",
@@ -140,6 +141,8 @@ class Schema:
     """How emails are compared for matching and uniqueness (R-J2); `exact` by default."""
     leadsquared_identifiers: bool
     """Whether identifiers match as in LeadSquared: nothing blocked, emails exact. The hot path's shortcut."""
+    leadsquared_rules: bool
+    """LeadSquared's identifiers, and every field's update policy `always`: captures decide in one pass."""
 
     def __init__(
         self,
@@ -179,6 +182,9 @@ class Schema:
         self.indexed_specs = tuple(by_name[name] for name in self.indexed_fields)
         self.mandatory_fields = tuple(s.schema_name for s in self.fields if s.is_mandatory)
         self.source_fields = frozenset(s.schema_name for s in self.fields if s.is_source_field)
+        self.leadsquared_rules = self.leadsquared_identifiers and all(
+            spec.update is UpdatePolicy.ALWAYS for spec in self.fields
+        )
 
     def get(self, schema_name: str) -> FieldSpec | None:
         """The field with this exact schema name, if any."""
