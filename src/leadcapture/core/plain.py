@@ -30,6 +30,8 @@ from leadcapture.core.update import EQUAL_VALUE, FIRST_TOUCH
 
 _CREATED: Final = Outcome.CREATED
 _UPDATED: Final = Outcome.UPDATED
+_CREATED_VALUE: Final = _CREATED.value  # read once: `Enum.value` is a Python-level property
+_UPDATED_VALUE: Final = _UPDATED.value
 _EMAIL_TYPE: Final = DataType.EMAIL
 _PHONE_TYPE: Final = DataType.PHONE
 _EMAIL_ONLY: Final[tuple[str, ...]] = (EMAIL,)
@@ -130,7 +132,7 @@ def decide_plain_capture(  # noqa: C901, PLR0911, PLR0912, PLR0913, PLR0915 - on
         event_name=LEAD_CAPTURE_EVENT_NAME,
         created_on=now,
         data=CaptureActivityData(
-            outcome=outcome.value,
+            outcome=_CREATED_VALUE if outcome is _CREATED else _UPDATED_VALUE,
             rule=rule,
             matched_by=matched_by,
             behavior=None,
