@@ -428,14 +428,8 @@ class Engine:
         """Decide and apply inside `tx`, deciding again when the store reports a conflict (R-M10)."""
         if query is None:
             query = self._query(request, policy)
-        # `_decide`, inlined: this loop runs for every capture.
-        schema, new_id, now = self.schema, self._ids.new_id, self._clock.now
         for _ in range(self._max_attempts):
-            candidates = tx.find_candidates(query)
-            ids = NewIds(lead_id=new_id(), activity_id=new_id())
-            decision = decide_capture(
-                request, candidates, schema=schema, behavior=behavior, now=now(), ids=ids, policy=policy
-            )
+            decision = self._decide(request, behavior, tx, query, policy)
             if isinstance(tx.apply(decision), Success):
                 return answer_for(decision)
         return Failure(
