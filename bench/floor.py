@@ -13,18 +13,30 @@ measures is the work a capture cannot leave out, in this interpreter.
 floor in place of the engine is out of reach for any engine written in Python. `check_agreement` runs a
 workload through both with one deterministic id factory and clock and compares every stored record; each
 benchmark calls it before timing.
+
+A database takes rows, not records. The raw baselines of the store benchmarks bind rows made before
+timing (the JSON text of a lead's fields and of its activity's data, times as integer microseconds), so a
+capture into a database costs at least the floor plus making those rows: `sql_rows` makes them from what
+the floor stored with the SQL stores' own encoders, one row per lead and one per activity, the fewest any
+capture of the bodies writes. `check_row_agreement` holds them to what `SQLiteLeadStore` writes for the
+same bodies.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
 import msgspec
+from returns.result import Failure
 
 from leadcapture import Engine, InMemoryLeadStore
+from leadcapture.adapters.sql import activity_row, lead_row
+from leadcapture.adapters.sqlite import SQLiteLeadStore
 from leadcapture.core.match import most_recently_active
 from leadcapture.core.names import EMAIL, LEAD_CAPTURE_EVENT_CODE, LEAD_CAPTURE_EVENT_NAME, PHONE, Outcome
 from leadcapture.core.records import Activity, CaptureActivityData, FieldChange, Lead, SubmittedAttribute
@@ -254,3 +266,53 @@ def check_agreement(bodies: Iterable[bytes | Mapping[str, str]], *, schema: Sche
             msg = f"lead {lead_id}: the activities differ"
             raise FloorDisagreesError(msg)
     return len(floor.leads)
+
+
+def sql_rows(floor: FloorCapture) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The `leads` and `activities` rows of what `floor` holds, made by the SQL stores' own encoders.
+
+    One row per lead, in its latest state, and one per activity: however a store batches its writes, it
+    binds at least these, so making them is part of what a capture into a database costs at least.
+    """
+    lead_rows = [lead_row(lead) for lead in floor.leads.values()]
+    activity_rows = [activity_row(activity) for posted in floor.activities.values() for activity in posted]
+    return lead_rows, activity_rows
+
+
+def check_row_agreement(bodies: Iterable[bytes | Mapping[str, str]], path: Path) -> int:
+    """Capture `bodies` into a new SQLite file at `path` with the engine, then compare its tables with `sql_rows`.
+
+    The engine's `capture_many` and the floor run with one deterministic id factory and clock; raises
+    `FloorDisagreesError` unless the `leads` and `activities` tables hold exactly the floor's rows.
+    Returns how many leads both hold.
+    """
+    bodies = list(bodies)
+    store = SQLiteLeadStore(path)
+    try:
+        engine = Engine(store=store, clock=_TickingClock(), ids=_CountingIds())
+        answers = engine.capture_many(bodies)
+        failed = [number for number, answer in enumerate(answers) if isinstance(answer, Failure)]
+    finally:
+        store.close()
+    if failed:
+        msg = f"the engine refused body {failed[0]}"
+        raise FloorDisagreesError(msg)
+    floor = FloorCapture(clock=_TickingClock(), ids=_CountingIds())
+    for body in bodies:
+        floor.capture(body)
+    lead_rows, activity_rows = sql_rows(floor)
+    with sqlite3.connect(path) as conn:
+        stored_leads = conn.execute(
+            "SELECT id, fields, created_on, modified_on, last_activity_on, related_company_id, version FROM leads"
+        ).fetchall()
+        stored_activities = conn.execute(
+            "SELECT id, lead_id, event_code, event_name, created_on, data FROM activities"
+        ).fetchall()
+    conn.close()
+    for table, stored, made in (("leads", stored_leads, lead_rows), ("activities", stored_activities, activity_rows)):
+        if sorted(stored) != sorted(made):
+            differ = [pair for pair in zip(sorted(stored), sorted(made), strict=False) if pair[0] != pair[1]]
+            found = differ[0] if differ else (f"{len(stored)} rows", f"{len(made)}")
+            msg = f"{table}: the store holds {found[0]}, the floor's rows have {found[1]}"
+            raise FloorDisagreesError(msg)
+    return len(lead_rows)

@@ -40,7 +40,7 @@ import httpx
 import msgspec
 
 from bench import targets
-from bench.floor import FloorCapture, check_agreement
+from bench.floor import FloorCapture, check_agreement, sql_rows
 from bench.raw_sqlite import RawCapture
 from bench.report import command_line, load_average, machine_details
 from bench.stores import raw_rows
@@ -260,22 +260,27 @@ def engine_cpu_micros(count: int = 20_000, group: int = 16, repeats: int = 3) ->
     return best / count * 1e6
 
 
-def floor_cpu_micros(count: int = 20_000, repeats: int = 3) -> float:
-    """CPU microseconds per capture of the floor (`bench/floor.py`) on bodies of the wrk script's mix.
+def floor_cpu_micros(count: int = 20_000, repeats: int = 3) -> tuple[float, float]:
+    """CPU microseconds per capture of the floor (`bench/floor.py`) on bodies of the wrk script's mix, and of
+    making the SQL rows of what it stored (`sql_rows`: one per lead, one per activity).
 
     The floor stores what the engine stores for these bodies (checked first) with nothing else: what a
-    capture costs at least in Python, whatever the engine.
+    capture costs at least in Python, whatever the engine. Plain sqlite3 binds rows made before timing, so
+    a capture into the database also makes those rows.
     """
     bodies = wrk_like_bodies(count, seed=7)
     check_agreement(bodies)
-    best = float("inf")
+    best, best_rows = float("inf"), float("inf")
     for _ in range(repeats):
-        capture = FloorCapture().capture
+        floor = FloorCapture()
+        capture = floor.capture
         started = time.process_time()
         for body in bodies:
             capture(body)
-        best = min(best, time.process_time() - started)
-    return best / count * 1e6
+        captured = time.process_time()
+        sql_rows(floor)
+        best, best_rows = min(best, captured - started), min(best_rows, time.process_time() - captured)
+    return best / count * 1e6, best_rows / count * 1e6
 
 
 def raw_sqlite_cpu_micros(folder: Path, group: float, count: int = 8_000, repeats: int = 2) -> float:
@@ -430,15 +435,17 @@ def cost_lines(
     )
     least_lines = []
     if least is not None:
-        least_ceiling = base.cpu_micros / (base.cpu_micros + least.floor + least.raw_sqlite)
+        least_ceiling = base.cpu_micros / (base.cpu_micros + least.floor + least.rows + least.raw_sqlite)
         least_lines = [
             "",
             f"The least a capture can add to the baseline route's work: the floor (`bench/floor.py`, the same leads"
-            f" and activities stored with no rule, explanation or rollback) {least.floor:,.0f} µs, and plain"
-            f" sqlite3 writing new leads in transactions of {least.group:.0f} (`RawCapture.capture_batch`, FULL)"
-            f" {least.raw_sqlite:,.0f} µs. A route that added only those, and no key check, rate limit or hand-off,"
-            f" would reach {base.cpu_micros:,.0f} / ({base.cpu_micros:,.0f} + {least.floor:,.0f} +"
-            f" {least.raw_sqlite:,.0f}) = **{least_ceiling:.2f}x**.",
+            f" and activities stored with no rule, explanation or rollback) {least.floor:,.0f} µs, the SQL rows of"
+            f" what it stored (`sql_rows`, one per lead and one per activity, which plain sqlite3's rows are made"
+            f" of before timing) {least.rows:,.1f} µs, and plain sqlite3 writing new leads in transactions of"
+            f" {least.group:.0f} (`RawCapture.capture_batch`, FULL) {least.raw_sqlite:,.0f} µs. A route that added"
+            f" only those, and no key check, rate limit or hand-off, would reach {base.cpu_micros:,.0f} /"
+            f" ({base.cpu_micros:,.0f} + {least.floor:,.0f} + {least.rows:,.1f} + {least.raw_sqlite:,.0f}) ="
+            f" **{least_ceiling:.2f}x**.",
             "",
             f"A durable capture also waits for its group's commit, which the baseline route never does: plain"
             f" sqlite3 committing {least.group:.0f} new leads took {least.commit_p50:.1f} ms at the median and"
@@ -473,10 +480,11 @@ def cost_lines(
 
 @dataclass(frozen=True)
 class Least:
-    """The least a capture adds: CPU µs of the floor and of plain sqlite3 in groups of `group`, and how long
-    plain sqlite3's commits of such a group take (wall-clock ms)."""
+    """The least a capture adds: CPU µs of the floor, of the SQL rows of what it stored and of plain sqlite3
+    in groups of `group`, and how long plain sqlite3's commits of such a group take (wall-clock ms)."""
 
     floor: float
+    rows: float
     raw_sqlite: float
     group: float
     commit_millis: list[float]
@@ -578,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         least = None
         if group:
             raw_cpu = raw_sqlite_cpu_micros(Path(folder), group)
-            least = Least(floor_cpu_micros(), raw_cpu, group, raw_commit_millis(Path(folder), group))
+            least = Least(*floor_cpu_micros(), raw_cpu, group, raw_commit_millis(Path(folder), group))
     engine_micros = engine_cpu_micros()
     machine = machine_details(load_before, load_average())
     section = render(

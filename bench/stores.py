@@ -44,7 +44,7 @@ import msgspec
 from returns.result import Success
 
 from bench import targets
-from bench.floor import FloorCapture, check_agreement
+from bench.floor import FloorCapture, check_agreement, check_row_agreement, sql_rows
 from bench.raw_postgres import WAYS, RawPostgresBatches
 from bench.raw_sqlite import AlchemyCapture, RawCapture, RawRow
 from bench.report import cpu_model, load_average
@@ -402,6 +402,34 @@ def _floor_captures(rows: Sequence[dict[str, str]]) -> None:
         capture(row)
 
 
+def _floor_captures_and_rows(rows: Sequence[dict[str, str]]) -> None:
+    """The floor, then the rows a SQL store binds for what it stored (one per lead, one per activity)."""
+    floor = FloorCapture()
+    capture = floor.capture
+    for row in rows:
+        capture(row)
+    sql_rows(floor)
+
+
+def measure_floor(rows: Sequence[dict[str, str]], folder: Path) -> tuple[Figure, Figure]:
+    """The floor on `rows`, then the floor and the SQL rows of what it stored, each checked before it is timed."""
+    floor = Figure(
+        "bench.floor.FloorCapture",
+        "leads",
+        "the same rows, stored as the engine stores them with nothing else: no engine goes under it",
+    )
+    check_agreement(rows)
+    timed(floor, len(rows), functools.partial(_floor_captures, rows))
+    floor_rows = Figure(
+        "bench.floor.FloorCapture and its SQL rows",
+        "leads",
+        "the floor, then one `leads` row per lead and one `activities` row per activity (the SQL stores' encoders)",
+    )
+    check_row_agreement(rows, folder / "floor-rows.db")
+    timed(floor_rows, len(rows), functools.partial(_floor_captures_and_rows, rows))
+    return floor, floor_rows
+
+
 def batches_of(bodies: list[Row], size: int) -> list[list[Row]]:
     """`bodies` cut into batches of `size`."""
     return [bodies[start : start + size] for start in range(0, len(bodies), size)]
@@ -615,13 +643,7 @@ def measure_sqlite(
     )
     memory_rows = stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng)
     capture_many(memory, Engine(store=InMemoryLeadStore()), batches_of(memory_rows, options.batch_size))
-    floor = Figure(
-        "bench.floor.FloorCapture",
-        "leads",
-        "the same rows, stored as the engine stores them with nothing else: no engine goes under it",
-    )
-    check_agreement(memory_rows)
-    timed(floor, rows, functools.partial(_floor_captures, memory_rows))
+    floor, floor_rows = measure_floor(memory_rows, folder)
     raw_bulk = Figure(
         "raw sqlite3 batches, FULL, empty",
         "leads",
@@ -636,7 +658,16 @@ def measure_sqlite(
 
     timed(raw_bulk, rows, capture_batches)
     bulk.close()
-    many.update({"sqlite": many_empty, "sqlite-big": many_big, "memory": memory, "floor": floor, "raw-bulk": raw_bulk})
+    many.update(
+        {
+            "sqlite": many_empty,
+            "sqlite-big": many_big,
+            "memory": memory,
+            "floor": floor,
+            "floor-rows": floor_rows,
+            "raw-bulk": raw_bulk,
+        }
+    )
     for each in stores.values():
         each.close()
     return {single.figure.name: single.figure for single in singles}, many, phases
@@ -839,19 +870,20 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
     The raw batches write the same rows with no engine; capture_many into `InMemoryLeadStore` is the engine
     with no database. Had capture_many cost no more than the sum of the two, per lead, its ratio to the raw
     batches would be raw / (raw + engine): the ceiling the engine's CPU sets, measured in this run. The floor
-    (`bench/floor.py`) stores the same leads with nothing else; raw / (raw + floor) is what capture_many
-    could reach with no engine code left above that floor and nothing else either.
+    (`bench/floor.py`) stores the same leads with nothing else; the raw batches bind rows made before timing,
+    so a capture into the database also makes them from what it stored (`sql_rows`). raw / (raw + floor +
+    rows) is what capture_many could reach with no engine code left above that floor and nothing else either.
     """
     if "memory" not in many:
         return []
     engine = 1e6 / many["memory"].rate
-    floor = 1e6 / many["floor"].rate if "floor" in many else None
     rows = []
     for ours, raw, label in (("sqlite", "raw-bulk", "SQLite FULL"), ("postgres", "raw-pg", "PostgreSQL")):
         if ours in many and raw in many:
             raw_us, ours_us = 1e6 / many[raw].rate, 1e6 / many[ours].rate
             rest = ours_us - raw_us - engine
             target = targets.BY_KEY[f"{ours}-many"]
+            floor = _floor_ceiling(many, raw_us)
             rows.append(
                 (
                     label,
@@ -860,8 +892,9 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
                     f"{engine:,.1f}",
                     f"{rest:,.1f}",
                     f"{raw_us / (raw_us + engine):.2f}x",
-                    "-" if floor is None else f"{floor:,.1f}",
-                    "-" if floor is None else f"{raw_us / (raw_us + floor):.2f}x",
+                    "-" if floor is None else f"{floor.floor:,.1f}",
+                    "-" if floor is None or floor.rows is None else f"{floor.rows:,.1f}",
+                    "-" if floor is None else f"{floor.ratio:.2f}x",
                     f"{many[ours].ratio_to(many[raw]):.2f}x",
                     f"{raw_us / target.wanted - raw_us:,.1f}",
                 )
@@ -874,7 +907,8 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
         "the rest",
         "ceiling: raw / (raw + engine)",
         "floor in memory",
-        "ceiling: raw / (raw + floor)",
+        "its rows",
+        "ceiling: raw / (raw + floor + rows)",
         "measured",
         "engine µs the target allows",
     )
@@ -882,14 +916,36 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
         "What a lead in capture_many costs, in wall-clock µs per lead from this run: the raw batches' writes, the"
         " engine's own work (the same batches into `InMemoryLeadStore`), and the rest (reading candidates,"
         " staging the batch, building the bulk rows). The ceiling is the ratio capture_many would reach if it"
-        " cost only the raw writes plus the engine; with the floor (`bench/floor.py`: the same leads stored with"
-        " no rule, explanation or rollback, the least Python can do for them) in place of the engine, the"
-        " ratio no engine written in Python can pass. The last column is how much engine time per lead the"
-        " target would leave room for, even with nothing else.",
+        " cost only the raw writes plus the engine. The floor (`bench/floor.py`: the same leads stored with"
+        " no rule, explanation or rollback, the least Python can do for them) and its rows (the `leads` and"
+        " `activities` rows of what it stored, one per lead and one per activity, made by the SQL stores'"
+        " encoders, as the raw batches' rows are before timing; checked against what `SQLiteLeadStore` writes)"
+        " in place of the engine give the ratio no engine written in Python can pass. The last column is how"
+        " much engine time per lead the target would leave room for, even with nothing else.",
         "",
         table(header, rows),
         "",
     ]
+
+
+@dataclass(frozen=True)
+class FloorCeiling:
+    """What the floor (and the rows it makes, if measured) cost per lead, and the ratio they leave."""
+
+    floor: float
+    rows: float | None
+    ratio: float
+
+
+def _floor_ceiling(many: Mapping[str, Figure], raw_us: float) -> FloorCeiling | None:
+    """raw / (raw + floor + rows): what capture_many could reach with only the floor's work above the raw batches."""
+    if "floor" not in many:
+        return None
+    floor = 1e6 / many["floor"].rate
+    with_rows = 1e6 / many["floor-rows"].rate if "floor-rows" in many else None
+    rows = None if with_rows is None else max(with_rows - floor, 0.0)
+    least = floor + (rows or 0.0)
+    return FloorCeiling(floor=floor, rows=rows, ratio=raw_us / (raw_us + least))
 
 
 def record_ratios(many: Mapping[str, Figure]) -> None:
@@ -897,9 +953,11 @@ def record_ratios(many: Mapping[str, Figure]) -> None:
     found = {}
     for key, ours, raw in (("sqlite-many", "sqlite", "raw-bulk"), ("postgres-many", "postgres", "raw-pg")):
         if ours in many and raw in many:
+            floor = _floor_ceiling(many, 1e6 / many[raw].rate)
+            bound = "" if floor is None else f"; the floor and its rows above the raw batches leave {floor.ratio:.2f}x"
             found[key] = (
                 many[ours].ratio_to(many[raw]),
-                f"{many[ours].rate:,.0f} vs {many[raw].rate:,.0f} leads/s",
+                f"{many[ours].rate:,.0f} vs {many[raw].rate:,.0f} leads/s{bound}",
             )
     targets.record("python -m bench.stores", found)
 
