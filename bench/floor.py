@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -301,14 +302,13 @@ def check_row_agreement(bodies: Iterable[bytes | Mapping[str, str]], path: Path)
     for body in bodies:
         floor.capture(body)
     lead_rows, activity_rows = sql_rows(floor)
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         stored_leads = conn.execute(
             "SELECT id, fields, created_on, modified_on, last_activity_on, related_company_id, version FROM leads"
         ).fetchall()
         stored_activities = conn.execute(
             "SELECT id, lead_id, event_code, event_name, created_on, data FROM activities"
         ).fetchall()
-    conn.close()
     for table, stored, made in (("leads", stored_leads, lead_rows), ("activities", stored_activities, activity_rows)):
         if sorted(stored) != sorted(made):
             differ = [pair for pair in zip(sorted(stored), sorted(made), strict=False) if pair[0] != pair[1]]
