@@ -36,7 +36,7 @@ import msgspec
 from returns.result import Failure
 
 from leadcapture import Engine, InMemoryLeadStore
-from leadcapture.adapters.sql import activity_row, lead_row
+from leadcapture.adapters.sql import ACTIVITY_COLUMNS, LEAD_COLUMNS, activity_row, lead_row
 from leadcapture.adapters.sqlite import SQLiteLeadStore
 from leadcapture.core.match import most_recently_active
 from leadcapture.core.names import EMAIL, LEAD_CAPTURE_EVENT_CODE, LEAD_CAPTURE_EVENT_NAME, PHONE, Outcome
@@ -303,12 +303,8 @@ def check_row_agreement(bodies: Iterable[bytes | Mapping[str, str]], path: Path)
         floor.capture(body)
     lead_rows, activity_rows = sql_rows(floor)
     with closing(sqlite3.connect(path)) as conn:
-        stored_leads = conn.execute(
-            "SELECT id, fields, created_on, modified_on, last_activity_on, related_company_id, version FROM leads"
-        ).fetchall()
-        stored_activities = conn.execute(
-            "SELECT id, lead_id, event_code, event_name, created_on, data FROM activities"
-        ).fetchall()
+        stored_leads = conn.execute(f"SELECT {LEAD_COLUMNS} FROM leads").fetchall()  # noqa: S608 - constant columns
+        stored_activities = conn.execute(f"SELECT {ACTIVITY_COLUMNS} FROM activities").fetchall()  # noqa: S608 - constant columns
     for table, stored, made in (("leads", stored_leads, lead_rows), ("activities", stored_activities, activity_rows)):
         if sorted(stored) != sorted(made):
             differ = [pair for pair in zip(sorted(stored), sorted(made), strict=False) if pair[0] != pair[1]]
