@@ -41,6 +41,7 @@ import msgspec
 
 from bench import targets
 from bench.floor import FloorCapture, check_agreement, sql_rows
+from bench.floor_route import FLOOR_PATH
 from bench.raw_sqlite import RawCapture
 from bench.report import command_line, load_average, machine_details
 from bench.stores import raw_rows
@@ -56,6 +57,7 @@ END: Final = "<!-- bench:http:end -->"
 Item = TypeVar("Item")
 CAPTURE_PATH: Final = "/v2/LeadManagement.svc/Lead.Capture"
 BASELINE_PATH: Final = "/bench/baseline"
+FLOOR_ROUTE: Final = "floor route (bench/floor_route.py), group commit"
 
 
 @dataclass(frozen=True)
@@ -107,24 +109,26 @@ def free_port() -> int:
 class Server:
     """`leadcapture serve` on a SQLite file of its own, started and stopped by the benchmark."""
 
-    def __init__(self, folder: Path, *extra: str) -> None:
-        """Start the server with `extra` options; read the key it prints."""
+    def __init__(self, folder: Path, *extra: str, floor_route: bool = False) -> None:
+        """Start the server with `extra` options; read the key it prints.
+
+        With `floor_route` it is `bench.floor_route`'s server: the same app plus `POST /bench/floor`.
+        """
         self.database = folder / "leads.db"
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"server-{self.port}.log"
+        program = ["bench.floor_route"] if floor_route else ["leadcapture.entrypoints.cli", "serve", "--baseline-route"]
         command = [
             sys.executable,
             "-m",
-            "leadcapture.entrypoints.cli",
-            "serve",
+            *program,
             "--database",
             f"sqlite:///{self.database}",
             "--port",
             str(self.port),
             "--rate-limit",
             "100000000/1s",
-            "--baseline-route",
             *extra,
         ]
         with self.log.open("wb") as output:
@@ -398,7 +402,26 @@ def measure(folder: Path, *, seconds: int, connections: int, seed: int) -> list[
         if index == 0:  # the design served by default must answer every capture
             check_database(server, run)
         runs.append(run)
+    runs.append(measure_floor_route(folder / "floor", seconds=seconds, connections=connections, seed=seed))
     return runs
+
+
+def measure_floor_route(folder: Path, *, seconds: int, connections: int, seed: int) -> Run:
+    """`POST /bench/floor` under the same load as Lead.Capture, on a server and database of its own.
+
+    The server is warmed up on the baseline route first, as the capture route's is, so that the floor
+    starts on an empty database as the capture does; every answer must be a 200 with one Lead Capture
+    activity stored per answer.
+    """
+    folder.mkdir()
+    server = Server(folder, floor_route=True)
+    try:
+        wrk("warm-up", server, BASELINE_PATH, seconds=2, connections=connections, seed=seed)
+        run = wrk(FLOOR_ROUTE, server, FLOOR_PATH, seconds=seconds, connections=connections, seed=seed)
+    finally:
+        server.stop()
+    check_database(server, run)
+    return run
 
 
 def cost_lines(
@@ -534,6 +557,7 @@ def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
         f"{targets.BY_KEY['http'].wanted:g}x, measured {rate_ratio:.2f}x: **{targets.verdict('http', rate_ratio)}**; "
         f"p99 at most {targets.BY_KEY['http-p99'].wanted:g}x the baseline's, measured {p99_ratio:.1f}x "
         f"({grouped.p99_ms:.1f} ms vs {base.p99_ms:.1f} ms): **{targets.verdict('http-p99', p99_ratio)}**.",
+        *floor_route_lines(runs),
         *cost_lines(runs, engine_micros, sqlite_micros, least),
         "",
         "| machine | |",
@@ -545,6 +569,26 @@ def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
     return "\n".join(lines)
 
 
+def floor_route_lines(runs: list[Run]) -> list[str]:
+    """What the floor route reached beside the baseline route and the capture route, when it was measured."""
+    floor = next((run for run in runs if run.name == FLOOR_ROUTE), None)
+    if floor is None:
+        return []
+    base, grouped = runs[0], runs[1]
+    wanted = targets.BY_KEY["http"].wanted
+    reach = "leaves the target within reach" if floor.per_second / base.per_second >= wanted else "is below the target"
+    return [
+        "",
+        f"The floor route (`POST /bench/floor`, `bench/floor_route.py`: the same app and server, storing each body"
+        f" as the floor does and committing each group's SQL rows with plain sqlite3, FULL, from a writer thread,"
+        f" with no key check, rate limit, rule or explanation) answered {floor.per_second:,.0f} requests/s:"
+        f" **{floor.per_second / base.per_second:.2f}x** the baseline route (p99 {floor.p99_ms:.1f} ms,"
+        f" {floor.cpu_micros:,.0f} CPU µs per answer), which {reach} of {wanted:g}x. It is the most a durable"
+        f" capture route of this server reaches, whatever the engine; Lead.Capture reached"
+        f" {grouped.per_second / floor.per_second:.2f}x the floor route.",
+    ]
+
+
 def record_ratios(runs: list[Run]) -> None:
     """The group-commit run's rate and p99 as ratios to the baseline route's, against their targets."""
     base, grouped = runs[0], runs[1]
@@ -553,11 +597,18 @@ def record_ratios(runs: list[Run]) -> None:
         {
             "http": (
                 grouped.per_second / base.per_second,
-                f"{grouped.per_second:,.0f} vs {base.per_second:,.0f} requests/s",
+                f"{grouped.per_second:,.0f} vs {base.per_second:,.0f} requests/s" + _floor_route_detail(runs),
             ),
             "http-p99": (grouped.p99_ms / base.p99_ms, f"p99 {grouped.p99_ms:.1f} ms vs {base.p99_ms:.1f} ms"),
         },
     )
+
+
+def _floor_route_detail(runs: list[Run]) -> str:
+    floor = next((run for run in runs if run.name == FLOOR_ROUTE), None)
+    if floor is None:
+        return ""
+    return f"; the floor route (the most any capture route reaches) {floor.per_second / runs[0].per_second:.2f}x"
 
 
 def write_section(path: Path, section: str) -> None:

@@ -88,7 +88,7 @@ class GroupCommitWriter:
             if first is _STOP:
                 return
             if isinstance(first, _Pending):
-                _let_loop_catch_up(first.loop)
+                let_loop_catch_up(first.loop)
             group = [first]
             stopping = False
             while len(group) < self._max_group:
@@ -129,7 +129,7 @@ class GroupCommitWriter:
 _Answer = asyncio.Future[Result[CaptureReceipt, Problem]]
 
 
-def _let_loop_catch_up(loop: asyncio.AbstractEventLoop) -> None:
+def let_loop_catch_up(loop: asyncio.AbstractEventLoop) -> None:
     """Wait until `loop` has run what it had ready, so that the group takes every capture it had in hand.
 
     Under load, the first capture of a group arrives while the event loop still holds the next requests,

@@ -130,12 +130,23 @@ def worker_from_settings(engine: Engine, inbox: SQLInbox, settings: ServeSetting
     )
 
 
-def run_server(
-    settings: ServeSettings, *, host: str, port: int, workers: int, tls: tuple[str, str] | None = None
+APP_FACTORY: Final = "leadcapture.entrypoints.serve:app_from_environment"
+"""The app factory uvicorn imports in each server process."""
+
+
+def run_server(  # noqa: PLR0913 - the settings and where to serve them, keyword-only
+    settings: ServeSettings,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    tls: tuple[str, str] | None = None,
+    factory: str = APP_FACTORY,
 ) -> None:
     """Serve `settings` with uvicorn on `host:port` until stopped (SIGTERM or Ctrl-C stop it gracefully).
 
-    `tls` (a PEM certificate chain file and its key file) serves HTTPS instead of HTTP.
+    `tls` (a PEM certificate chain file and its key file) serves HTTPS instead of HTTP. `factory` names the
+    app factory (`module:function`) each process calls; another one builds on `app_from_environment`.
 
     With several `workers` (processes) their metrics are added up through prometheus_client's multiprocess
     mode, in `PROMETHEUS_MULTIPROC_DIR` (a new folder removed on exit unless the environment names one),
@@ -159,7 +170,7 @@ def run_server(
     os.environ[SETTINGS_ENV] = msgspec.json.encode(settings).decode()
     try:
         uvicorn.run(
-            "leadcapture.entrypoints.serve:app_from_environment",
+            factory,
             factory=True,
             host=host,
             port=port,
