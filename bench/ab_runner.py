@@ -1,10 +1,11 @@
 """Times `Engine.capture` of one source tree on bodies from a file; run by `bench.ab` as a script, not imported.
 
-    python bench/ab_runner.py SRC BODIES REPEATS [--floor]
+    python bench/ab_runner.py SRC BODIES REPEATS [--floor | --floor-answers]
 
 `SRC` is a tree's `src/` folder: `leadcapture` is imported from there and nowhere else (the run stops if
 Python found it elsewhere), so an older commit's engine runs on its own code. With `--floor` the runner
-times `bench.floor.FloorCapture` (this checkout's, on `SRC`'s leadcapture) instead of the engine.
+times `bench.floor.FloorCapture` (this checkout's, on `SRC`'s leadcapture) instead of the engine, and with
+`--floor-answers` `bench.floor.AnsweringFloor`, the floor that also answers what `Engine.capture` answers.
 `BODIES` is a msgpack file `[seed_bodies, bodies]`. Each repeat captures the seed bodies
 into a fresh `InMemoryLeadStore` untimed, then times the capture of every body; the wall and CPU seconds
 of the repeat that took the least CPU are printed as JSON, with the Python bytecodes one capture executes
@@ -18,6 +19,7 @@ import gc
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -45,31 +47,39 @@ def _bytecodes_per_capture(capture: Any, bodies: list[bytes]) -> float:
     return executed / len(bodies)
 
 
+def _capture_factory(mode: str | None) -> Callable[[], Any]:
+    """What makes a new capture function: `Engine.capture` over an empty store, or the floor `mode` names."""
+    if mode is None:
+        from leadcapture import Engine, InMemoryLeadStore
+
+        return lambda: Engine(store=InMemoryLeadStore()).capture
+    # This checkout's floors, on SRC's leadcapture.
+    sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+    from bench.floor import AnsweringFloor, FloorCapture
+
+    if mode == "--floor":
+        return lambda: FloorCapture().capture
+    return lambda: AnsweringFloor().capture
+
+
 def main() -> int:
     """Import the engine from the given tree, time it, print the result."""
     src, bodies_file, repeats = Path(sys.argv[1]).resolve(), Path(sys.argv[2]), int(sys.argv[3])
-    floor = sys.argv[4:] == ["--floor"]
+    mode = sys.argv[4] if len(sys.argv) > 4 else None
+    if mode not in (None, "--floor", "--floor-answers"):
+        print(f"unknown option {mode}", file=sys.stderr)
+        return 2
     sys.path.insert(0, str(src))
     import msgspec
     from returns.result import Success
 
     import leadcapture
-    from leadcapture import Engine, InMemoryLeadStore
 
-    def engine_capture() -> Any:
-        return Engine(store=InMemoryLeadStore()).capture
-
-    def floor_capture() -> Any:
-        sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-        from bench.floor import FloorCapture
-
-        return FloorCapture().capture
-
-    fresh = floor_capture if floor else engine_capture
+    fresh = _capture_factory(mode)
 
     def succeeded(result: object) -> bool:
-        """An engine answers a `Result`; the floor, the lead's id (it raises on what it cannot take)."""
-        return isinstance(result, str) if floor else isinstance(result, Success)
+        """An engine and the answering floor answer a `Result`, the floor the lead's id (floors raise on the rest)."""
+        return isinstance(result, str) if mode == "--floor" else isinstance(result, Success)
 
     where = Path(leadcapture.__file__).resolve()
     if src not in where.parents:
