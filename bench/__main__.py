@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     if ab is not None:
         detail = (
             f"{ab.current.best:,.0f} vs {ab.older.best:,.0f} captures per CPU second on {ab.revision}, best rounds;"
-            f" the floor {ab.floor_ratio:.2f}x"
+            f" the floor {ab.floor_ratio:.2f}x, the floor that also answers what Engine.capture answers"
+            f" {ab.answering_floor_ratio:.2f}x"
         )
         targets.record("python -m bench", {"engine-ab": (ab.ratio, detail)})
     if not options.no_write:

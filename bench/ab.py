@@ -6,7 +6,8 @@ on the same bodies (written to a file once). The two alternate for `rounds` roun
 machine; the ratio is the median of the per-round ratios of captures per second of CPU time (time spent
 waiting for the core, which other processes on a shared machine take, does not count). Each round also
 times the floor (`bench/floor.py`: the least work a capture of these bodies can do, on this tree's
-leadcapture), so the run shows how far above that floor either engine is.
+leadcapture) and the answering floor (the same work, also answering what `Engine.capture` answers: its
+receipt, decision and explanation), so the run shows how far above either floor either engine is.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Final
 
 import msgspec
 
-from bench.floor import check_agreement
+from bench.floor import check_agreement, check_answer_agreement
 from bench.workload import Workload
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -61,6 +62,8 @@ class ABResult:
     older: Side
     floor: Side
     """The floor's timings in the same rounds."""
+    answering_floor: Side
+    """The answering floor's timings in the same rounds: the floor that also answers what `Engine.capture` does."""
 
     @property
     def ratio(self) -> float:
@@ -71,6 +74,12 @@ class ABResult:
     def floor_ratio(self) -> float:
         """The floor's captures per second over the older tree's: the most any engine could reach here."""
         return _median_ratio(self.floor, self.older)
+
+    @property
+    def answering_floor_ratio(self) -> float:
+        """The answering floor's captures per second over the older tree's: the most an engine giving the same
+        answers could reach here."""
+        return _median_ratio(self.answering_floor, self.older)
 
 
 def _median_ratio(side: Side, base: Side) -> float:
@@ -94,9 +103,10 @@ def export_source(revision: str, folder: Path) -> tuple[Path, str]:
     return folder / "src", commit
 
 
-def _run(src: Path, bodies: Path, repeats: int, *, floor: bool = False) -> tuple[int, float, float, float]:
+def _run(src: Path, bodies: Path, repeats: int, mode: str | None = None) -> tuple[int, float, float, float]:
+    """One runner process: the engine of `src`, or with `mode` (`--floor`, `--floor-answers`) one of the floors."""
     done = subprocess.run(  # noqa: S603
-        [sys.executable, str(RUNNER), str(src), str(bodies), str(repeats), *(["--floor"] if floor else [])],
+        [sys.executable, str(RUNNER), str(src), str(bodies), str(repeats), *([mode] if mode is not None else [])],
         capture_output=True,
         text=True,
         check=False,
@@ -110,26 +120,35 @@ def _run(src: Path, bodies: Path, repeats: int, *, floor: bool = False) -> tuple
 
 
 def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int = 2) -> ABResult:
-    """Time this tree's engine, REV's and the floor, in turns, on the workload's bodies.
+    """Time this tree's engine, REV's, the floor and the answering floor, in turns, on the workload's bodies.
 
-    The floor is first checked to store what this tree's engine stores for every body (`check_agreement`).
+    The floor is first checked to store what this tree's engine stores for every body (`check_agreement`), and
+    the answering floor to store it and answer what the engine answers (`check_answer_agreement`).
     """
-    check_agreement([*workload.seed_bodies, *workload.bodies])
+    every_body = [*workload.seed_bodies, *workload.bodies]
+    check_agreement(every_body)
+    check_answer_agreement(every_body)
     with tempfile.TemporaryDirectory(prefix="leadcapture-ab-") as tmp:
         folder = Path(tmp)
         older_src, commit = export_source(revision, folder / "older")
         bodies = folder / "bodies.msgpack"
         bodies.write_bytes(msgspec.msgpack.encode((list(workload.seed_bodies), list(workload.bodies))))
-        runs: dict[str, list[tuple[int, float, float, float]]] = {"current": [], "older": [], "floor": []}
-        sides = [("current", ROOT / "src", False), ("older", older_src, False), ("floor", ROOT / "src", True)]
+        sides: list[tuple[str, Path, str | None]] = [
+            ("current", ROOT / "src", None),
+            ("older", older_src, None),
+            ("floor", ROOT / "src", "--floor"),
+            ("answering floor", ROOT / "src", "--floor-answers"),
+        ]
+        runs: dict[str, list[tuple[int, float, float, float]]] = {label: [] for label, _, _ in sides}
         for number in range(rounds):
-            # Each side runs first in some round, so that none always gets the machine fresh.
+            # The order turns by one side a round, so that no side always gets the machine fresh.
             order = sides[number % len(sides) :] + sides[: number % len(sides)]
-            for label, src, floor in order:
-                runs[label].append(_run(src, bodies, repeats, floor=floor))
+            for label, src, mode in order:
+                runs[label].append(_run(src, bodies, repeats, mode))
             print(
                 f"  A/B round {number + 1}/{rounds}: this tree {_rate(runs['current'][-1]):,.0f}/s, "
-                f"{commit} {_rate(runs['older'][-1]):,.0f}/s, floor {_rate(runs['floor'][-1]):,.0f}/s",
+                f"{commit} {_rate(runs['older'][-1]):,.0f}/s, floor {_rate(runs['floor'][-1]):,.0f}/s, "
+                f"answering floor {_rate(runs['answering floor'][-1]):,.0f}/s",
                 flush=True,
             )
     return ABResult(
@@ -137,6 +156,7 @@ def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int =
         current=_side("this tree", runs["current"]),
         older=_side(commit, runs["older"]),
         floor=_side("floor", runs["floor"]),
+        answering_floor=_side("answering floor", runs["answering floor"]),
     )
 
 

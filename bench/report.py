@@ -240,14 +240,40 @@ def _wrap(paragraph: str) -> str:
 
 
 def ab_table(ab: ABResult) -> str:
-    """Both engines' and the floor's captures per second in each A/B round, as ratios to the older engine."""
-    rounds = zip(ab.current.rates, ab.older.rates, ab.floor.rates, strict=True)
+    """Both engines', the floor's and the answering floor's captures per second in each A/B round, as ratios to the
+    older engine."""
+    rounds = zip(ab.current.rates, ab.older.rates, ab.floor.rates, ab.answering_floor.rates, strict=True)
     rows = [
-        (str(number), f"{new:,.0f}", f"{old:,.0f}", f"{new / old:.2f}x", f"{floor:,.0f}", f"{floor / old:.2f}x")
-        for number, (new, old, floor) in enumerate(rounds, start=1)
+        (
+            str(number),
+            f"{new:,.0f}",
+            f"{old:,.0f}",
+            f"{new / old:.2f}x",
+            f"{floor:,.0f}",
+            f"{floor / old:.2f}x",
+            f"{answering:,.0f}",
+            f"{answering / old:.2f}x",
+        )
+        for number, (new, old, floor, answering) in enumerate(rounds, start=1)
     ]
-    rows.append(("median ratio", "", "", f"{ab.ratio:.2f}x", "", f"{ab.floor_ratio:.2f}x"))
-    old, new, floor = ab.older.bytecodes, ab.current.bytecodes, ab.floor.bytecodes
+    rows.append(
+        (
+            "median ratio",
+            "",
+            "",
+            f"{ab.ratio:.2f}x",
+            "",
+            f"{ab.floor_ratio:.2f}x",
+            "",
+            f"{ab.answering_floor_ratio:.2f}x",
+        )
+    )
+    old, new, floor, answering = (
+        ab.older.bytecodes,
+        ab.current.bytecodes,
+        ab.floor.bytecodes,
+        ab.answering_floor.bytecodes,
+    )
     rows.append(
         (
             "bytecodes per capture (opcode trace)",
@@ -256,6 +282,8 @@ def ab_table(ab: ABResult) -> str:
             f"{old / new:.2f}x fewer",
             f"{floor:,.0f}",
             f"{old / floor:.2f}x fewer",
+            f"{answering:,.0f}",
+            f"{old / answering:.2f}x fewer",
         )
     )
     header = (
@@ -265,6 +293,8 @@ def ab_table(ab: ABResult) -> str:
         "ratio",
         "floor (bench/floor.py), captures per CPU s",
         f"floor / {ab.revision}",
+        "answering floor (same answers), captures per CPU s",
+        f"answering floor / {ab.revision}",
     )
     return table(header, rows)
 
@@ -276,7 +306,8 @@ def _target_text(ab: ABResult | None) -> str:
         return wanted + " (not measured: run with `--against REV`)."
     return (
         f"{wanted}: measured {ab.ratio:.2f}x against {ab.revision}, **{verdict('engine-ab', ab.ratio)}**; the floor"
-        f" (`bench/floor.py`, the least a capture of these bodies can do) ran {ab.floor_ratio:.2f}x."
+        f" (`bench/floor.py`, the least a capture of these bodies can do) ran {ab.floor_ratio:.2f}x, and the floor"
+        f" that also answers what Engine.capture answers ran {ab.answering_floor_ratio:.2f}x."
     )
 
 
@@ -304,7 +335,8 @@ def generated_section(
                     "",
                     _wrap(
                         f"A/B: `Engine.capture` of this tree and of commit {ab.revision} (its own `src/`, exported "
-                        "with `git archive`), and the floor, each in a subprocess on the same bodies, in turns:"
+                        "with `git archive`), the floor and the answering floor, each in a subprocess on the same "
+                        "bodies, in turns:"
                     ),
                     "",
                     ab_table(ab),

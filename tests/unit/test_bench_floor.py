@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from bench import floor as floor_module
+from bench.ab import ABResult, Side
 from bench.floor import (
     AnsweringFloor,
     FloorCapture,
@@ -17,6 +18,7 @@ from bench.floor import (
     check_row_agreement,
     sql_rows,
 )
+from bench.report import _target_text, ab_table
 from bench.stores import stream
 from bench.workload import Kind, make_workload
 
@@ -195,3 +197,35 @@ def test_a_row_the_floor_did_not_make_is_caught_as_a_disagreement(tmp_path: Path
     store.close()
     with pytest.raises(FloorDisagreesError, match="leads: the store holds"):
         check_row_agreement([{"EmailAddress": "ann@example.com"}], path)
+
+
+def _side(label: str, rates: list[int], bytecodes: float) -> Side:
+    """A side whose rounds captured `rate` bodies in one CPU second each."""
+    return Side(label, tuple((rate, 1.5, 1.0) for rate in rates), bytecodes=bytecodes)
+
+
+def test_the_ab_table_shows_the_answering_floor_beside_the_engines_and_the_floor() -> None:
+    ab = ABResult(
+        revision="597236f",
+        current=_side("this tree", [33_000, 30_000, 36_000], 2_500),
+        older=_side("597236f", [30_000, 30_000, 30_000], 3_000),
+        floor=_side("floor", [66_000, 69_000, 72_000], 1_350),
+        answering_floor=_side("answering floor", [51_000, 60_000, 54_000], 1_450),
+    )
+    assert ab.answering_floor_ratio == pytest.approx(1.8)  # the median of 1.7, 2.0 and 1.8
+    header, _rule, *rows = ab_table(ab).splitlines()
+    cells = [[cell.strip() for cell in line.strip("| ").split(" | ")] for line in (header, *rows)]
+    assert cells[0][6:] == ["answering floor (same answers), captures per CPU s", "answering floor / 597236f"]
+    assert [row[6:] for row in cells[1:4]] == [["51,000", "1.70x"], ["60,000", "2.00x"], ["54,000", "1.80x"]]
+    assert cells[4] == ["median ratio", "", "", "1.10x", "", "2.30x", "", "1.80x"]
+    assert cells[5] == [
+        "bytecodes per capture (opcode trace)",
+        "2,500",
+        "3,000",
+        "1.20x fewer",
+        "1,350",
+        "2.22x fewer",
+        "1,450",
+        "2.07x fewer",
+    ]
+    assert "the floor that also answers what Engine.capture answers ran 1.80x" in _target_text(ab)
