@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="also time REV's Engine.capture (its own src/, in a subprocess) beside this tree's, same bodies",
     )
-    parser.add_argument("--ab-rounds", type=int, default=3, help="alternating A/B rounds (default 3)")
+    parser.add_argument("--ab-rounds", type=int, default=4, help="alternating A/B rounds (default 4)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     options = parser.parse_args(argv)
 

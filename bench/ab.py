@@ -119,7 +119,7 @@ def _run(src: Path, bodies: Path, repeats: int, mode: str | None = None) -> tupl
     return found["count"], found["seconds"], found["cpu_seconds"], found["bytecodes"]
 
 
-def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int = 2) -> ABResult:
+def run_ab(workload: Workload, revision: str, *, rounds: int = 4, repeats: int = 2) -> ABResult:
     """Time this tree's engine, REV's, the floor and the answering floor, in turns, on the workload's bodies.
 
     The floor is first checked to store what this tree's engine stores for every body (`check_agreement`), and
@@ -141,7 +141,7 @@ def run_ab(workload: Workload, revision: str, *, rounds: int = 3, repeats: int =
         ]
         runs: dict[str, list[tuple[int, float, float, float]]] = {label: [] for label, _, _ in sides}
         for number in range(rounds):
-            # The order turns by one side a round, so that no side always gets the machine fresh.
+            # The order turns by one side a round: with as many rounds as sides, each side runs first once.
             order = sides[number % len(sides) :] + sides[: number % len(sides)]
             for label, src, mode in order:
                 runs[label].append(_run(src, bodies, repeats, mode))
