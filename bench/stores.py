@@ -44,7 +44,14 @@ import msgspec
 from returns.result import Success
 
 from bench import targets
-from bench.floor import FloorCapture, check_agreement, check_row_agreement, sql_rows
+from bench.floor import (
+    AnsweringFloor,
+    FloorCapture,
+    check_agreement,
+    check_answer_agreement,
+    check_row_agreement,
+    sql_rows,
+)
 from bench.raw_postgres import WAYS, RawPostgresBatches
 from bench.raw_sqlite import AlchemyCapture, RawCapture, RawRow
 from bench.report import cpu_model, load_average
@@ -402,17 +409,20 @@ def _floor_captures(rows: Sequence[dict[str, str]]) -> None:
         capture(row)
 
 
-def _floor_captures_and_rows(rows: Sequence[dict[str, str]]) -> None:
-    """The floor, then the rows a SQL store binds for what it stored (one per lead, one per activity)."""
-    floor = FloorCapture()
+def _floor_captures_and_rows(rows: Sequence[dict[str, str]], floor: FloorCapture | AnsweringFloor) -> None:
+    """`floor`, then the rows a SQL store binds for what it stored (one per lead, one per activity)."""
     capture = floor.capture
     for row in rows:
         capture(row)
     sql_rows(floor)
 
 
-def measure_floor(rows: Sequence[dict[str, str]], folder: Path) -> tuple[Figure, Figure]:
-    """The floor on `rows`, then the floor and the SQL rows of what it stored, each checked before it is timed."""
+def measure_floor(rows: Sequence[dict[str, str]], folder: Path) -> tuple[Figure, Figure, Figure]:
+    """The floor on `rows`; the floor and the SQL rows of what it stored; the answering floor and its rows.
+
+    Each is checked before it is timed: the floor stores what the engine stores, its rows are what
+    `SQLiteLeadStore` writes, and the answering floor also answers what `capture_many` answers for each row.
+    """
     floor = Figure(
         "bench.floor.FloorCapture",
         "leads",
@@ -426,8 +436,16 @@ def measure_floor(rows: Sequence[dict[str, str]], folder: Path) -> tuple[Figure,
         "the floor, then one `leads` row per lead and one `activities` row per activity (the SQL stores' encoders)",
     )
     check_row_agreement(rows, folder / "floor-rows.db")
-    timed(floor_rows, len(rows), functools.partial(_floor_captures_and_rows, rows))
-    return floor, floor_rows
+    timed(floor_rows, len(rows), lambda: _floor_captures_and_rows(rows, FloorCapture()))
+    answered_rows = Figure(
+        "bench.floor.AnsweringFloor and its SQL rows",
+        "leads",
+        "the floor that also answers each row as the engine does (its receipt, decision and explanation), then"
+        " its rows",
+    )
+    check_answer_agreement(rows)
+    timed(answered_rows, len(rows), lambda: _floor_captures_and_rows(rows, AnsweringFloor()))
+    return floor, floor_rows, answered_rows
 
 
 def batches_of(bodies: list[Row], size: int) -> list[list[Row]]:
@@ -643,7 +661,7 @@ def measure_sqlite(
     )
     memory_rows = stream(next(ranges), rows, repeats=0.2, earlier=range(0), rng=rng)
     capture_many(memory, Engine(store=InMemoryLeadStore()), batches_of(memory_rows, options.batch_size))
-    floor, floor_rows = measure_floor(memory_rows, folder)
+    floor, floor_rows, answered_rows = measure_floor(memory_rows, folder)
     raw_bulk = Figure(
         "raw sqlite3 batches, FULL, empty",
         "leads",
@@ -665,6 +683,7 @@ def measure_sqlite(
             "memory": memory,
             "floor": floor,
             "floor-rows": floor_rows,
+            "answering-floor-rows": answered_rows,
             "raw-bulk": raw_bulk,
         }
     )
@@ -895,6 +914,8 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
                     "-" if floor is None else f"{floor.floor:,.1f}",
                     "-" if floor is None or floor.rows is None else f"{floor.rows:,.1f}",
                     "-" if floor is None else f"{floor.ratio:.2f}x",
+                    "-" if floor is None or floor.answered is None else f"{floor.answers:,.1f}",
+                    "-" if floor is None or floor.answered is None else f"{floor.answered:.2f}x",
                     f"{many[ours].ratio_to(many[raw]):.2f}x",
                     f"{raw_us / target.wanted - raw_us:,.1f}",
                 )
@@ -909,6 +930,8 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
         "floor in memory",
         "its rows",
         "ceiling: raw / (raw + floor + rows)",
+        "the answers",
+        "ceiling with the answers",
         "measured",
         "engine µs the target allows",
     )
@@ -920,8 +943,11 @@ def ceiling_lines(many: Mapping[str, Figure]) -> list[str]:
         " no rule, explanation or rollback, the least Python can do for them) and its rows (the `leads` and"
         " `activities` rows of what it stored, one per lead and one per activity, made by the SQL stores'"
         " encoders, as the raw batches' rows are before timing; checked against what `SQLiteLeadStore` writes)"
-        " in place of the engine give the ratio no engine written in Python can pass. The last column is how"
-        " much engine time per lead the target would leave room for, even with nothing else.",
+        " in place of the engine give the ratio no engine written in Python can pass. The answers are what the"
+        " answering floor (`AnsweringFloor`, which also returns each row's receipt as `capture_many` does,"
+        " checked equal to it) costs above the floor; with them, the ceiling is what any engine giving"
+        " `capture_many`'s answers can reach. The last column is how much engine time per lead the target"
+        " would leave room for, even with nothing else.",
         "",
         table(header, rows),
         "",
@@ -935,6 +961,10 @@ class FloorCeiling:
     floor: float
     rows: float | None
     ratio: float
+    answers: float = 0.0
+    """What answering each capture as the engine does costs above the floor (0 when not measured)."""
+    answered: float | None = None
+    """raw / (raw + floor + rows + answers), when the answering floor was measured."""
 
 
 def _floor_ceiling(many: Mapping[str, Figure], raw_us: float) -> FloorCeiling | None:
@@ -945,7 +975,17 @@ def _floor_ceiling(many: Mapping[str, Figure], raw_us: float) -> FloorCeiling | 
     with_rows = 1e6 / many["floor-rows"].rate if "floor-rows" in many else None
     rows = None if with_rows is None else max(with_rows - floor, 0.0)
     least = floor + (rows or 0.0)
-    return FloorCeiling(floor=floor, rows=rows, ratio=raw_us / (raw_us + least))
+    if "answering-floor-rows" not in many or with_rows is None:
+        return FloorCeiling(floor=floor, rows=rows, ratio=raw_us / (raw_us + least))
+    answering = 1e6 / many["answering-floor-rows"].rate
+    answers = max(answering - with_rows, 0.0)
+    return FloorCeiling(
+        floor=floor,
+        rows=rows,
+        ratio=raw_us / (raw_us + least),
+        answers=answers,
+        answered=raw_us / (raw_us + least + answers),
+    )
 
 
 def record_ratios(many: Mapping[str, Figure]) -> None:
@@ -955,6 +995,8 @@ def record_ratios(many: Mapping[str, Figure]) -> None:
         if ours in many and raw in many:
             floor = _floor_ceiling(many, 1e6 / many[raw].rate)
             bound = "" if floor is None else f"; the floor and its rows above the raw batches leave {floor.ratio:.2f}x"
+            if floor is not None and floor.answered is not None:
+                bound += f", {floor.answered:.2f}x with the engine's answers"
             found[key] = (
                 many[ours].ratio_to(many[raw]),
                 f"{many[ours].rate:,.0f} vs {many[raw].rate:,.0f} leads/s{bound}",
