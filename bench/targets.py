@@ -4,6 +4,11 @@ Absolute rates differ 3-4x between machines of one kind and from hour to hour, s
 a path with something the same run measured on the same machine. Each benchmark calls `record` with the
 ratios it measured; they land in `bench/.results.json` (not committed), and `python -m bench.summary`
 (the last step of `make bench`) prints them as one table and writes it into docs/benchmarks.md.
+
+A benchmark may record a bound beside a ratio: the ratio a floor reached in the same run, the least code
+that does the same work with the same durability and gives the same answers (`bench/floor.py`,
+`bench/floor_route.py`, the process start of a command). A target whose bound misses it is out of reach
+in that run: no change to our code above that floor can meet it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ class Target:
     baseline: str
     wanted: float
     at_most: bool = False
+
+    def reachable(self, bound: float | None) -> bool:
+        """Whether a path whose floor reached `bound` could meet the target (True when no bound was measured)."""
+        return bound is None or self.met(bound)
 
     def met(self, ratio: float) -> bool:
         """Whether `ratio` meets the target."""
@@ -75,28 +84,39 @@ class Measured(msgspec.Struct, frozen=True):
     detail: str
     bench: str
     at: str
+    bound: float | None = None
+    """The ratio the path's floor reached in the same run: no code giving the same answers goes past it."""
 
 
-def verdict(key: str, ratio: float) -> str:
-    """`met` or `NOT met`, for the target `key`."""
-    return "met" if BY_KEY[key].met(ratio) else "NOT met"
+def verdict(key: str, ratio: float, bound: float | None = None) -> str:
+    """`met`, `NOT met`, or `NOT met, out of reach` when the floor's `bound` misses the target `key` too."""
+    target = BY_KEY[key]
+    if target.met(ratio):
+        return "met"
+    if bound is not None and not target.met(bound):
+        return f"NOT met, out of reach (its floor {bound:.2f}x)"
+    return "NOT met"
 
 
-def line(key: str, ratio: float, detail: str) -> str:
-    """What a benchmark prints for one ratio: the ratio, the target and whether it is met."""
+def line(key: str, ratio: float, bound: float | None = None) -> str:
+    """What a benchmark prints for one ratio: the ratio, the target and whether it is met or within reach."""
     target = BY_KEY[key]
     return f"target {target.path} vs {target.baseline}: {ratio:.2f}x (wanted {target.wanted_text}): " + verdict(
-        key, ratio
+        key, ratio, bound
     )
 
 
-def record(bench: str, ratios: dict[str, tuple[float, str]]) -> None:
-    """Print the ratios `bench` measured against their targets and keep them for the summary."""
+def record(bench: str, ratios: dict[str, tuple[float, str]], bounds: dict[str, float] | None = None) -> None:
+    """Print the ratios `bench` measured against their targets and keep them for the summary.
+
+    `bounds` holds, for some of them, the ratio the path's floor reached in the same run.
+    """
     known = load()
     at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for key, (ratio, detail) in ratios.items():
-        print(line(key, ratio, detail) + f" ({detail})", flush=True)
-        known[key] = Measured(ratio=ratio, detail=detail, bench=bench, at=at)
+        bound = (bounds or {}).get(key)
+        print(line(key, ratio, bound) + f" ({detail})", flush=True)
+        known[key] = Measured(ratio=ratio, detail=detail, bench=bench, at=at, bound=bound)
     RESULTS.write_bytes(msgspec.json.encode(known))
 
 
