@@ -304,8 +304,9 @@ def _target_text(ab: ABResult | None) -> str:
     wanted = f"Target: {target.wanted_text} the captures/s of an older commit's engine in the same run"
     if ab is None:
         return wanted + " (not measured: run with `--against REV`)."
+    found = verdict("engine-ab", ab.ratio, ab.answering_floor_ratio)
     return (
-        f"{wanted}: measured {ab.ratio:.2f}x against {ab.revision}, **{verdict('engine-ab', ab.ratio)}**; the floor"
+        f"{wanted}: measured {ab.ratio:.2f}x against {ab.revision}, **{found}**; the floor"
         f" (`bench/floor.py`, the least a capture of these bodies can do) ran {ab.floor_ratio:.2f}x, and the floor"
         f" that also answers what Engine.capture answers ran {ab.answering_floor_ratio:.2f}x."
     )
