@@ -39,7 +39,7 @@ from leadcapture.adapters.migrate import upgrade
 from leadcapture.adapters.sql import LEAD_COLUMNS, activity_row, lead_row
 from leadcapture.adapters.sqlite_checkpoints import BackgroundCheckpoints, CheckpointSchedule
 from leadcapture.core.names import EMAIL, PHONE
-from leadcapture.entrypoints.group_commit import MAX_GROUP, let_loop_catch_up
+from leadcapture.entrypoints.group_commit import MAX_GROUP, let_loop_catch_up, take_group
 from leadcapture.entrypoints.serve import SETTINGS_ENV, ServeSettings, app_from_environment, run_server
 from leadcapture.entrypoints.web import encode_json
 from leadcapture.wire.leadsquared import CaptureMessage, SuccessEnvelope
@@ -110,18 +110,8 @@ class FloorWriter:
     def _write_groups(self, conn: sqlite3.Connection) -> None:
         while (first := self._queue.get()) is not None:
             let_loop_catch_up(first.loop)
-            group = [first]
-            stopping = False
-            while len(group) < MAX_GROUP:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                group.append(item)
-            self._commit(conn, group)
+            taken, stopping = take_group(self._queue, first, MAX_GROUP, None)
+            self._commit(conn, [item for item in taken if item is not None])
             if stopping:
                 return
 

@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from returns.result import Result
 
@@ -24,6 +24,8 @@ from leadcapture.service import Engine
 
 if TYPE_CHECKING:
     from leadcapture.entrypoints.metrics import ServerMetrics
+
+Item = TypeVar("Item")
 
 MAX_GROUP: Final = 256
 """The most captures one transaction takes; a longer queue is committed in several groups."""
@@ -89,17 +91,7 @@ class GroupCommitWriter:
                 return
             if isinstance(first, _Pending):
                 let_loop_catch_up(first.loop)
-            group = [first]
-            stopping = False
-            while len(group) < self._max_group:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    stopping = True
-                    break
-                group.append(item)
+            group, stopping = take_group(self._queue, first, self._max_group, _STOP)
             self._commit([item for item in group if isinstance(item, _Pending)])
             if stopping:
                 return
@@ -127,6 +119,23 @@ class GroupCommitWriter:
 
 
 _Answer = asyncio.Future[Result[CaptureReceipt, Problem]]
+
+
+def take_group(waiting: queue.SimpleQueue[Item], first: Item, limit: int, stop: object) -> tuple[list[Item], bool]:
+    """`first` and what else is waiting, up to `limit` items in all; and whether `stop` was taken meanwhile.
+
+    Takes only what is already queued: a group never waits for a capture that has not arrived.
+    """
+    group = [first]
+    while len(group) < limit:
+        try:
+            item = waiting.get_nowait()
+        except queue.Empty:
+            break
+        if item is stop:
+            return group, True
+        group.append(item)
+    return group, False
 
 
 def let_loop_catch_up(loop: asyncio.AbstractEventLoop) -> None:
