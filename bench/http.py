@@ -551,7 +551,8 @@ def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
     ]
     grouped = runs[1]
     rate_ratio, p99_ratio = grouped.per_second / base.per_second, grouped.p99_ms / base.p99_ms
-    floor = next((run.per_second / base.per_second for run in runs if run.name == FLOOR_ROUTE), None)
+    floor_run = floor_route_run(runs)
+    floor = floor_run.per_second / base.per_second if floor_run is not None else None
     lines += [
         "",
         f"Targets (ratios to the baseline route in this run): throughput at least "
@@ -571,9 +572,14 @@ def render(  # noqa: PLR0913 - the run's parts, keyword-only settings
     return "\n".join(lines)
 
 
+def floor_route_run(runs: list[Run]) -> Run | None:
+    """The floor route's run among `runs`, if it was measured."""
+    return next((run for run in runs if run.name == FLOOR_ROUTE), None)
+
+
 def floor_route_lines(runs: list[Run]) -> list[str]:
     """What the floor route reached beside the baseline route and the capture route, when it was measured."""
-    floor = next((run for run in runs if run.name == FLOOR_ROUTE), None)
+    floor = floor_route_run(runs)
     if floor is None:
         return []
     base, grouped = runs[0], runs[1]
@@ -595,7 +601,7 @@ def record_ratios(runs: list[Run]) -> None:
     """The group-commit run's rate and p99 as ratios to the baseline route's, against their targets."""
     base, grouped = runs[0], runs[1]
     # The floor route does the same durable work with the least code: no capture route of this server goes past it.
-    floor = next((run for run in runs if run.name == FLOOR_ROUTE), None)
+    floor = floor_route_run(runs)
     targets.record(
         "python -m bench.http",
         {
@@ -610,7 +616,7 @@ def record_ratios(runs: list[Run]) -> None:
 
 
 def _floor_route_detail(runs: list[Run]) -> str:
-    floor = next((run for run in runs if run.name == FLOOR_ROUTE), None)
+    floor = floor_route_run(runs)
     if floor is None:
         return ""
     return f"; the floor route (the most any capture route reaches) {floor.per_second / runs[0].per_second:.2f}x"
